@@ -1,0 +1,108 @@
+"""Mixroute: a typed, framework-free client for the Mixroute chat-completions gateway.
+
+The LangChain and LlamaIndex adapters (``langchain_mixroute``, ``llama_index_mixroute``)
+are thin layers over this package; everything about the wire lives here.
+"""
+
+from mixroute.accumulator import ChunkDelta, StreamAccumulator, ToolCallDelta
+from mixroute.citations import Citation
+from mixroute.client import AsyncMixrouteClient, MixrouteClient
+from mixroute.errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    InternalServerError,
+    InvalidRequestError,
+    MixrouteError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from mixroute.messages import (
+    AudioPart,
+    DeveloperMessage,
+    FilePart,
+    ImagePart,
+    SystemMessage,
+    TextPart,
+    ToolMessage,
+    UserMessage,
+)
+from mixroute.profiles import ModelProfile, get_profile
+from mixroute.request import ChatOptions, SearchOptions, SearchParameters, build_request_body
+from mixroute.response import (
+    AssistantMessage,
+    ChatCompletion,
+    Choice,
+    InvalidToolCall,
+    ToolCall,
+    Usage,
+    parse_completion,
+)
+from mixroute.retry import RetryPolicy
+from mixroute.sse import SSEDecoder, ServerSentEvent
+from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AssistantMessage",
+    "AsyncChatStream",
+    "AsyncMixrouteClient",
+    "AudioPart",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatCompletion",
+    "ChatOptions",
+    "ChatStream",
+    "Choice",
+    "ChunkDelta",
+    "Citation",
+    "ConfigurationError",
+    "ConflictError",
+    "DeveloperMessage",
+    "FilePart",
+    "ImagePart",
+    "InternalServerError",
+    "InvalidRequestError",
+    "InvalidToolCall",
+    "MixrouteClient",
+    "MixrouteError",
+    "ModelProfile",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "SSEDecoder",
+    "SearchOptions",
+    "SearchParameters",
+    "ServerSentEvent",
+    "StreamAccumulator",
+    "StreamDecoder",
+    "SystemMessage",
+    "TextPart",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolMessage",
+    "Usage",
+    "UnprocessableEntityError",
+    "UserMessage",
+    "__version__",
+    "build_request_body",
+    "get_profile",
+    "parse_completion",
+]

@@ -1,0 +1,295 @@
+"""Assembling streamed ``chat.completion.chunk`` objects into deltas and a final answer.
+
+Every adapter feeds decoded chunks to one :class:`StreamAccumulator`. For each chunk it
+hands back typed :class:`ChunkDelta` values (what to show now) and keeps the running
+state from which :meth:`StreamAccumulator.completion` builds the same
+:class:`~mixroute.ChatCompletion` a non-streamed call returns.
+
+Vendor habits it absorbs: ``reasoning`` for ``reasoning_content``; ``role`` repeated in
+every chunk; tool-call fragments without an ``index``, or a whole call per chunk all at
+index 0 (each new ``id`` starts a new call); a last usage-only chunk with no choices;
+citations in ``annotations`` or at the top level; an ``error`` object inside a chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mixroute.citations import Citation, citations_from_annotations, citations_from_body
+from mixroute.errors import APIStreamError, error_message
+from mixroute.response import (
+    AssistantMessage,
+    ChatCompletion,
+    Choice,
+    Usage,
+    parse_tool_calls,
+    parse_usage,
+)
+from mixroute.think_tags import ThinkTagSplitter
+
+__all__ = ["ChunkDelta", "StreamAccumulator", "ToolCallDelta"]
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call; ``index`` is stable per call, ``id`` and ``name`` come once."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(slots=True)
+class ChunkDelta:
+    """What one chunk adds to one answer (``index`` is the choice)."""
+
+    index: int = 0
+    content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+    refusal: str | None = None
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    citations: list[Citation] | None = None
+    id: str | None = None
+    model: str | None = None
+
+
+@dataclass(slots=True)
+class _ToolCallState:
+    id: str | None
+    name: str | None
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _ChoiceState:
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    refusal: list[str] = field(default_factory=list)
+    calls: list[_ToolCallState] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)  # vendor index -> our position
+    finish_reason: str | None = None
+    logprobs: list[Any] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    splitter: ThinkTagSplitter | None = None
+
+
+_KNOWN_DELTA = frozenset(
+    {"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal", "annotations"}
+)
+
+
+class StreamAccumulator:
+    """Feed it chunk dicts in order; it returns deltas and builds the final completion.
+
+    Args:
+        inline_think_tags: split ``<think>…</think>`` at the start of content into reasoning.
+    """
+
+    __slots__ = ("_choices", "_citations", "fingerprint", "id", "inline_think_tags", "model", "usage")
+
+    def __init__(self, *, inline_think_tags: bool = False) -> None:
+        self.inline_think_tags = inline_think_tags
+        self._choices: dict[int, _ChoiceState] = {}
+        self._citations: list[Citation] = []
+        self.id: str | None = None
+        self.model: str | None = None
+        self.fingerprint: str | None = None
+        self.usage: Usage | None = None
+
+    def feed(self, chunk: Mapping[str, Any]) -> list[ChunkDelta]:
+        """Take one decoded chunk; return the deltas it carries (one per choice touched)."""
+        if chunk.get("error"):
+            raise APIStreamError(
+                error_message(chunk) or "The server reported an error mid-stream.", body=chunk
+            )
+        if self.id is None:
+            self.id = chunk.get("id")
+        model = chunk.get("model")
+        if model:
+            self.model = model
+        fingerprint = chunk.get("system_fingerprint")
+        if fingerprint:
+            self.fingerprint = fingerprint
+        deltas: list[ChunkDelta] = []
+        for raw in chunk.get("choices") or ():
+            deltas.append(self._feed_choice(raw))
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = parse_usage(usage)
+            if deltas:
+                deltas[-1].usage = self.usage
+            else:
+                deltas.append(ChunkDelta(usage=self.usage))
+        if "citations" in chunk or "search_info" in chunk:
+            self._add_citations(citations_from_body(chunk), deltas)
+        if deltas:
+            deltas[0].id = self.id
+            deltas[0].model = self.model
+        return deltas
+
+    def _feed_choice(self, raw: Mapping[str, Any]) -> ChunkDelta:
+        index = raw.get("index") or 0
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _ChoiceState()
+            if self.inline_think_tags:
+                state.splitter = ThinkTagSplitter()
+        out = ChunkDelta(index=index, finish_reason=raw.get("finish_reason"))
+        if out.finish_reason:
+            state.finish_reason = out.finish_reason
+        delta = raw.get("delta")
+        if not delta:
+            return out
+        content = delta.get("content")
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if content:
+            if state.splitter is not None and not reasoning:
+                thought, content = state.splitter.feed(content)
+                reasoning = thought or None
+            if content:
+                state.content.append(content)
+                out.content = content
+        if reasoning and isinstance(reasoning, str):
+            state.reasoning.append(reasoning)
+            out.reasoning = reasoning
+        calls = delta.get("tool_calls")
+        if calls:
+            out.tool_calls = [self._feed_call(state, fragment) for fragment in calls]
+        refusal = delta.get("refusal")
+        if refusal:
+            state.refusal.append(refusal)
+            out.refusal = refusal
+        if raw.get("logprobs"):
+            state.logprobs.append(raw["logprobs"])
+        if len(delta) > 2 or "role" not in delta:
+            self._keep_extra(state, delta, out)
+        return out
+
+    def _keep_extra(self, state: _ChoiceState, delta: Mapping[str, Any], out: ChunkDelta) -> None:
+        annotations = delta.get("annotations")
+        if annotations:
+            self._add_citations(citations_from_annotations(annotations), [out])
+            state.extra.setdefault("annotations", []).extend(annotations)
+        for key, value in delta.items():
+            if key not in _KNOWN_DELTA and value is not None:
+                state.extra[key] = value
+
+    def _add_citations(self, found: list[Citation], deltas: list[ChunkDelta]) -> None:
+        new = [c for c in found if c not in self._citations]
+        if not new:
+            return
+        self._citations.extend(new)
+        if not deltas:
+            deltas.append(ChunkDelta())
+        deltas[-1].citations = new
+
+    @staticmethod
+    def _feed_call(state: _ChoiceState, fragment: Mapping[str, Any]) -> ToolCallDelta:
+        calls = state.calls
+        function = fragment.get("function") or {}
+        call_id = fragment.get("id") or None
+        vendor_index = fragment.get("index")
+        if isinstance(vendor_index, int):
+            position = state.positions.get(vendor_index)
+            if position is None or (call_id and calls[position].id not in (None, call_id)):
+                position = state.positions[vendor_index] = len(calls)  # new call, new id
+        else:
+            position = _position_without_index(calls, call_id)
+        if position == len(calls):
+            calls.append(_ToolCallState(None, None))
+        call = calls[position]
+        out = ToolCallDelta(index=position)
+        if call_id and call.id is None:
+            call.id = out.id = call_id
+        name = function.get("name")
+        if name and call.name is None:
+            call.name = out.name = name
+        arguments = function.get("arguments")
+        if arguments:
+            if not isinstance(arguments, str):
+                arguments = json.dumps(arguments, ensure_ascii=False)
+            call.arguments.append(arguments)
+            out.arguments = arguments
+        return out
+
+    def finish(self) -> list[ChunkDelta]:
+        """At the end of the stream: release text held back by the think-tag splitter."""
+        deltas: list[ChunkDelta] = []
+        for index, state in self._choices.items():
+            if state.splitter is None:
+                continue
+            reasoning, content = state.splitter.flush()
+            if reasoning or content:
+                if reasoning:
+                    state.reasoning.append(reasoning)
+                if content:
+                    state.content.append(content)
+                deltas.append(
+                    ChunkDelta(index=index, content=content or None, reasoning=reasoning or None)
+                )
+        return deltas
+
+    def message(self, index: int = 0) -> AssistantMessage:
+        """The answer so far for one choice (complete once the stream has ended)."""
+        state = self._choices.get(index) or _ChoiceState()
+        calls, invalid = parse_tool_calls(
+            [
+                {"id": c.id, "function": {"name": c.name, "arguments": "".join(c.arguments)}}
+                for c in state.calls
+            ]
+        )
+        return AssistantMessage(
+            content="".join(state.content) if state.content else None,
+            reasoning="".join(state.reasoning) if state.reasoning else None,
+            tool_calls=calls,
+            invalid_tool_calls=invalid,
+            refusal="".join(state.refusal) if state.refusal else None,
+            extra=dict(state.extra),
+        )
+
+    def completion(self) -> ChatCompletion:
+        """The whole answer, shaped as the non-streamed call returns it."""
+        indexes = sorted(self._choices) or [0]
+        choices = [
+            Choice(
+                index=i,
+                message=self.message(i),
+                finish_reason=self._choices[i].finish_reason if i in self._choices else None,
+                logprobs=_merge_logprobs(self._choices[i].logprobs) if i in self._choices else None,
+            )
+            for i in indexes
+        ]
+        return ChatCompletion(
+            id=self.id,
+            model=self.model,
+            choices=choices,
+            usage=self.usage,
+            system_fingerprint=self.fingerprint,
+            citations=list(self._citations),
+        )
+
+
+def _position_without_index(calls: list[_ToolCallState], call_id: str | None) -> int:
+    """Where a fragment with no ``index`` belongs: its id's call, a new one, or the last."""
+    if call_id:
+        for position, call in enumerate(calls):
+            if call.id == call_id:
+                return position
+        return len(calls)
+    return max(len(calls) - 1, 0)
+
+
+def _merge_logprobs(parts: list[Any]) -> Any:
+    if not parts:
+        return None
+    content: list[Any] = []
+    for part in parts:
+        if isinstance(part, Mapping) and isinstance(part.get("content"), list):
+            content.extend(part["content"])
+    return {"content": content}

@@ -1,0 +1,248 @@
+"""The typed errors of the Mixroute client, one hierarchy for every failure.
+
+```
+MixrouteError                      base of everything this package raises
+├── InvalidRequestError (ValueError)   bad input, caught before anything is sent
+├── ConfigurationError (ValueError)    a missing API key or an unusable setting
+└── APIError                           something went wrong talking to the server
+    ├── APIStatusError                 the server answered with a 4xx or 5xx status
+    │   ├── BadRequestError            400
+    │   ├── AuthenticationError        401
+    │   ├── PermissionDeniedError      403
+    │   ├── NotFoundError              404
+    │   ├── ConflictError              409
+    │   ├── UnprocessableEntityError   422
+    │   ├── RateLimitError             429  (``retry_after`` in seconds)
+    │   └── InternalServerError        5xx
+    ├── APIConnectionError             no usable answer: refused, reset, cut mid-stream
+    │   └── APITimeoutError            the configured timeout ran out
+    ├── APIStreamError                 an error object sent inside an HTTP-200 stream
+    └── APIResponseValidationError     a 2xx answer that is not a chat completion
+```
+
+The attribute names follow openai-python (``status_code``, ``body``, ``request_id``,
+``response``, ``code``, ``type``, ``param``) so code written against it reads the same.
+An error raised after part of a stream was delivered carries what had arrived in
+``partial`` (a :class:`mixroute.AssistantMessage`), so nothing received is lost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from mixroute.response import AssistantMessage
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "MixrouteError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]
+
+
+class MixrouteError(Exception):
+    """Base class of every error raised by this package."""
+
+    partial: AssistantMessage | None = None
+    """What a stream had delivered before it failed, if it had started."""
+
+
+class InvalidRequestError(MixrouteError, ValueError):
+    """An input that cannot be sent; the message says what to change."""
+
+
+class ConfigurationError(MixrouteError, ValueError):
+    """A client setting that is missing or unusable (for example no API key)."""
+
+
+class APIError(MixrouteError):
+    """A failure in the exchange with the server.
+
+    Attributes:
+        message: the server's own message where it gave one.
+        request: the request that failed, when one was built.
+        body: the parsed error body (a dict for JSON, else the raw text), if any.
+        code, type, param: the fields of an OpenAI-style ``error`` object, if present.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+        error = _error_object(body)
+        self.code: str | None = _str_or_none(error.get("code"))
+        self.type: str | None = _str_or_none(error.get("type"))
+        self.param: str | None = _str_or_none(error.get("param"))
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status (4xx or 5xx)."""
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
+        super().__init__(message, request=response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id: str | None = response.headers.get("x-request-id")
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request's content."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, invalid or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this model or feature."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the model does not exist or is not served, or the URL is wrong."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicted with another; retried automatically."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but could not be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens; ``retry_after`` says how long to wait, if known."""
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
+        super().__init__(message, response=response, body=body)
+        from mixroute.retry import retry_after_seconds
+
+        self.retry_after: float | None = retry_after_seconds(response.headers)
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the gateway or the vendor behind it failed."""
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke before a full answer."""
+
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The configured timeout ran out."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APIStreamError(APIError):
+    """The server sent an error object inside a stream that had begun with status 200."""
+
+
+class APIResponseValidationError(APIError):
+    """A successful status whose body is not a usable chat completion."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_from_response(response: httpx.Response) -> APIStatusError:
+    """Build the typed error for an error response whose body has been read."""
+    body = parse_error_body(response.content)
+    message = error_message(body) or response.reason_phrase or "Error"
+    text = f"Error code: {response.status_code} - {message}"
+    cls = _STATUS_ERRORS.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    return cls(text, response=response, body=body)
+
+
+def parse_error_body(content: bytes) -> object | None:
+    """Decode an error body: JSON when it is JSON, else its text (an HTML proxy page, say)."""
+    if not content:
+        return None
+    import json
+
+    text = content.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def error_message(body: object | None) -> str | None:
+    """The human message inside an error body, in any of the shapes vendors use."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return _shorten(body.strip()) or None
+    error = _error_object(body)
+    for key in ("message", "msg", "detail", "error"):
+        value = error.get(key)
+        if isinstance(value, str) and value:
+            return value
+    if isinstance(body, dict):
+        for key in ("message", "detail"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+        error_value = body.get("error")
+        if isinstance(error_value, str) and error_value:
+            return error_value
+    return _shorten(str(body))
+
+
+def _error_object(body: object | None) -> dict[str, Any]:
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict):
+            return inner
+        return body
+    return {}
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _shorten(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,258 @@
+"""Streamed chat completions: iterate deltas, then read the assembled completion.
+
+A stream is an object to iterate and to close (both work as context managers). It never
+delivers a delta twice: it is retried only when it fails before handing anything over;
+after that a failure raises a typed error whose ``partial`` holds what had arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from mixroute.accumulator import ChunkDelta, StreamAccumulator
+from mixroute.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStreamError,
+    MixrouteError,
+    error_message,
+)
+from mixroute.response import AssistantMessage, ChatCompletion
+from mixroute.sse import SSEDecoder, ServerSentEvent
+from mixroute.transport import connection_error
+
+__all__ = ["AsyncChatStream", "ChatStream", "StreamDecoder"]
+
+
+class StreamDecoder:
+    """Bytes of an SSE chat stream in, :class:`ChunkDelta` values out (no I/O)."""
+
+    __slots__ = ("accumulator", "done", "finished", "sse")
+
+    def __init__(self, *, inline_think_tags: bool = False) -> None:
+        self.sse = SSEDecoder()
+        self.accumulator = StreamAccumulator(inline_think_tags=inline_think_tags)
+        self.done = False
+        self.finished = False
+
+    def feed(self, data: bytes) -> list[ChunkDelta]:
+        """Decode the next bytes; return the deltas they complete."""
+        events = self.sse.feed(data)
+        if not events:
+            return []
+        if len(events) == 1:
+            return self._event(events[0])
+        deltas: list[ChunkDelta] = []
+        for event in events:
+            deltas.extend(self._event(event))
+        return deltas
+
+    def end(self) -> list[ChunkDelta]:
+        """The stream closed: flush, and raise if it ended before the answer did."""
+        deltas: list[ChunkDelta] = []
+        for event in self.sse.flush():
+            deltas.extend(self._event(event))
+        if not self.done and not self._saw_finish():
+            raise APIConnectionError(
+                "The stream ended before the answer was complete (no [DONE] and no "
+                "finish_reason)."
+            )
+        self.finished = True
+        deltas.extend(self.accumulator.finish())
+        return deltas
+
+    def _saw_finish(self) -> bool:
+        completion = self.accumulator.completion()
+        return any(choice.finish_reason for choice in completion.choices)
+
+    def _event(self, event: ServerSentEvent) -> list[ChunkDelta]:
+        if self.done:
+            return []
+        data = event.data
+        if data == "[DONE]":
+            self.done = True
+            return []
+        if event.event == "error":
+            body = _json_or_text(data)
+            message = error_message(body) or "The server reported an error mid-stream."
+            raise APIStreamError(message, body=body)
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            if not data.strip():
+                return []
+            raise APIResponseValidationError(
+                f"The stream sent a chunk that is not JSON: {data[:200]!r}", body=data
+            ) from None
+        if not isinstance(chunk, dict):
+            raise APIResponseValidationError(
+                f"The stream sent a chunk that is not a JSON object: {data[:200]!r}", body=chunk
+            )
+        return self.accumulator.feed(chunk)
+
+
+def _json_or_text(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+class _StreamBase:
+    """What both streams share: the decoder, the final completion, and error framing."""
+
+    def __init__(self, response: httpx.Response, decoder: StreamDecoder) -> None:
+        self.response = response
+        self._decoder = decoder
+        self._think = decoder.accumulator.inline_think_tags
+        self._delivered = False
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """The assembled completion (complete once iteration has ended)."""
+        return self._decoder.accumulator.completion()
+
+    @property
+    def message(self) -> AssistantMessage:
+        """The assembled first answer so far."""
+        return self._decoder.accumulator.message()
+
+    def _failure(self, exc: BaseException) -> MixrouteError:
+        if isinstance(exc, httpx.HTTPError):
+            error: MixrouteError = connection_error(exc, self.response.request)
+            if not isinstance(error, APIConnectionError):  # pragma: no cover - always is
+                raise error
+        elif isinstance(exc, MixrouteError):
+            error = exc
+        else:  # pragma: no cover - defensive: never let a bare exception escape
+            error = APIConnectionError(f"Stream failed: {exc!r}")
+        error.partial = self._decoder.accumulator.message()
+        return error
+
+
+class ChatStream(_StreamBase):
+    """A sync stream of :class:`ChunkDelta` values.
+
+    >>> with client.stream("gpt-4o", [UserMessage("Hi")]) as stream:  # doctest: +SKIP
+    ...     for delta in stream:
+    ...         print(delta.content or "", end="")
+    ...     print(stream.completion.usage)
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        decoder: StreamDecoder,
+        reopen: Callable[[MixrouteError], httpx.Response] | None = None,
+    ) -> None:
+        super().__init__(response, decoder)
+        self._reopen = reopen
+
+    def __iter__(self) -> Iterator[ChunkDelta]:
+        while True:
+            try:
+                for data in self.response.iter_bytes():
+                    for delta in self._decoder.feed(data):
+                        self._delivered = True
+                        yield delta
+                for delta in self._decoder.end():
+                    self._delivered = True
+                    yield delta
+                return
+            except (httpx.HTTPError, MixrouteError) as exc:
+                error = self._failure(exc)
+            finally:
+                self.response.close()
+            if self._delivered or self._reopen is None or not _may_retry(error):
+                raise error
+            self.response = self._reopen(error)
+            self._decoder = StreamDecoder(inline_think_tags=self._think)
+
+    def close(self) -> None:
+        """Close the response, returning its connection to the pool."""
+        self.response.close()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncChatStream(_StreamBase):
+    """An async stream of :class:`ChunkDelta` values; close it (or use ``async with``).
+
+    It is an iterator object, not an async generator, so leaving an ``async for`` early
+    leaves nothing to finalise but the response, which ``aclose`` (or the ``async with``
+    block) closes at once.
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        decoder: StreamDecoder,
+        reopen: Callable[[MixrouteError], Awaitable[httpx.Response]] | None = None,
+    ) -> None:
+        super().__init__(response, decoder)
+        self._reopen = reopen
+        self._pending: list[ChunkDelta] = []
+        self._raw: AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> AsyncChatStream:
+        return self
+
+    async def __anext__(self) -> ChunkDelta:
+        pending = self._pending
+        while not pending:
+            if self._decoder.finished:
+                raise StopAsyncIteration
+            try:
+                deltas = await self._read()
+            except (httpx.HTTPError, MixrouteError) as exc:
+                error = self._failure(exc)
+                await self.response.aclose()
+                if self._delivered or self._reopen is None or not _may_retry(error):
+                    raise error from None
+                self.response = await self._reopen(error)
+                self._raw = None
+                self._decoder = StreamDecoder(inline_think_tags=self._think)
+                continue
+            if deltas:
+                deltas.reverse()
+                pending.extend(deltas)
+        self._delivered = True
+        return pending.pop()
+
+    async def _read(self) -> list[ChunkDelta]:
+        if self._raw is None:
+            self._raw = self.response.aiter_bytes()
+        try:
+            data = await self._raw.__anext__()
+        except StopAsyncIteration:
+            await self.response.aclose()
+            return self._decoder.end()
+        return self._decoder.feed(data)
+
+    async def aclose(self) -> None:
+        """Close the response, returning its connection to the pool."""
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def _may_retry(error: MixrouteError) -> bool:
+    """Only transport failures are retried; an error the server sent is its answer."""
+    return isinstance(error, APIConnectionError)

@@ -1,0 +1,135 @@
+"""Sending one request with retries, sync and async, and typing every failure.
+
+The retry decisions are made by :class:`Attempts`, which does no I/O: the sync and async
+loops only differ in how they send and sleep. httpx exceptions never escape: each becomes
+an :class:`~mixroute.APIConnectionError` or :class:`~mixroute.APITimeoutError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import httpx
+from pydantic import SecretStr
+
+from mixroute.errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    MixrouteError,
+    status_error_from_response,
+)
+from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
+from mixroute.settings import redact
+
+__all__ = ["Attempts", "connection_error", "send", "send_async"]
+
+logger = logging.getLogger("mixroute")
+
+
+class Attempts:
+    """Counts the tries of one request and decides, after a failure, whether to go on."""
+
+    __slots__ = ("_policy", "number")
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self.number = 0
+
+    def delay_after(self, error: MixrouteError) -> float:
+        """Seconds to wait before the next try; re-raises ``error`` when it is final."""
+        self.number += 1
+        if self.number > self._policy.max_retries or not is_retryable(error):
+            raise error
+        retry_after = None
+        if isinstance(error, APIStatusError):
+            retry_after = retry_after_seconds(error.response.headers)
+        delay = self._policy.delay(self.number, retry_after)
+        logger.info(
+            "retrying in %.3fs (retry %d of %d) after %s",
+            delay,
+            self.number,
+            self._policy.max_retries,
+            type(error).__name__,
+        )
+        return delay
+
+
+def is_retryable(error: MixrouteError) -> bool:
+    """Connection failures, timeouts and 408/409/429/5xx answers are worth another try."""
+    if isinstance(error, APIStatusError):
+        return is_retryable_status(error.status_code)
+    return isinstance(error, APIConnectionError)
+
+
+def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> APIConnectionError:
+    """The typed form of an httpx transport failure."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
+    detail = str(exc) or type(exc).__name__
+    return APIConnectionError(f"Connection error: {detail}", request=request)
+
+
+def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:
+    error = status_error_from_response(response)
+    clean = redact(error.message, secret)
+    if clean != error.message:
+        error.message = clean
+        error.args = (clean,)
+    return error
+
+
+def send(
+    http: httpx.Client,
+    build: Callable[[], httpx.Request],
+    policy: RetryPolicy,
+    secret: SecretStr,
+    *,
+    stream: bool,
+    attempts: Attempts | None = None,
+) -> httpx.Response:
+    """Send until a success, retrying as the policy says; the response is open if ``stream``."""
+    attempts = attempts or Attempts(policy)
+    while True:
+        request = build()
+        try:
+            response = http.send(request, stream=stream)
+            if response.status_code < 400:
+                return response
+            try:
+                response.read()
+            finally:
+                response.close()
+            error: MixrouteError = _status_error(response, secret)
+        except httpx.HTTPError as exc:
+            error = connection_error(exc, request)
+        policy.sleep(attempts.delay_after(error))
+
+
+async def send_async(
+    http: httpx.AsyncClient,
+    build: Callable[[], httpx.Request],
+    policy: RetryPolicy,
+    secret: SecretStr,
+    *,
+    stream: bool,
+    attempts: Attempts | None = None,
+) -> httpx.Response:
+    """The async twin of :func:`send`."""
+    attempts = attempts or Attempts(policy)
+    while True:
+        request = build()
+        try:
+            response = await http.send(request, stream=stream)
+            if response.status_code < 400:
+                return response
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            error: MixrouteError = _status_error(response, secret)
+        except httpx.HTTPError as exc:
+            error = connection_error(exc, request)
+        await policy.asleep(attempts.delay_after(error))
