@@ -59,6 +59,13 @@ class ImagePart:
     url: str
     detail: Literal["auto", "low", "high"] | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.url, str) or not self.url:
+            raise InvalidRequestError(
+                "An image part needs a url (https: or data:); use ImagePart.from_data(...) "
+                "for bytes or base64."
+            )
+
     @classmethod
     def from_data(cls, data: bytes | str, mime_type: str = "image/png", **kw: Any) -> ImagePart:
         """An image from raw bytes or base64 text."""

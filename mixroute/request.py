@@ -35,6 +35,7 @@ class SearchOptions:
         forced_search: search even when the model would not.
         enable_source: ask for the sources (``search_info``) in the answer.
         enable_citation: ask for citation marks in the text.
+
     """
 
     search_strategy: str | None = None
@@ -66,9 +67,10 @@ class SearchParameters:
     Args:
         mode: ``auto`` (the model decides), ``on`` or ``off``.
         return_citations: return the sources as ``citations``.
-        max_search_results: at most this many sources (1–50).
+        max_search_results: at most this many sources (1 to 50).
         from_date, to_date: ISO dates (``YYYY-MM-DD``) bounding the search.
         sources: source filters, such as ``[{"type": "web"}, {"type": "x"}]``.
+
     """
 
     mode: Literal["auto", "on", "off"] | None = None
@@ -155,13 +157,15 @@ def build_request_body(
     Args:
         model: the model id, passed through as it is.
         messages: typed messages (:class:`~mixroute.UserMessage`, ...) or wire dicts.
-        stream: ask for server-sent events; with ``include_usage`` the last chunk
-            carries usage (``stream_options.include_usage``) unless ``stream_options`` is set.
+        stream: ask for server-sent events.
+        include_usage: with ``stream``, ask for usage in the last chunk
+            (``stream_options.include_usage``) unless ``stream_options`` is given.
         profile: the model's capabilities; looked up from ``model`` when omitted.
         options: the fields of :class:`ChatOptions`.
 
     >>> build_request_body("glm-5", [{"role": "user", "content": "Hi"}], temperature=0.7)
     {'model': 'glm-5', 'messages': [{'role': 'user', 'content': 'Hi'}], 'temperature': 0.7}
+
     """
     if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model must be a non-empty string such as 'gpt-4o'.")
@@ -215,8 +219,14 @@ def _sampling(body: dict[str, Any], options: Mapping[str, Any], profile: ModelPr
         value = options.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise InvalidRequestError(f"{name} must be a number from {low} to {high}, got {value!r}.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise InvalidRequestError(
+                f"{name} must be a number from {low} to {high}, got {value!r}."
+            )
         body[name] = value
     if "temperature" in body and not profile.supports_temperature:
         logger.debug("dropping temperature: the model's profile says it is not accepted")
@@ -307,9 +317,7 @@ def _vendor(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProf
         body["search_options"] = _typed(search_options, SearchOptions, "search_options")
     search_parameters = options.get("search_parameters")
     if search_parameters is not None:
-        body["search_parameters"] = _typed(
-            search_parameters, SearchParameters, "search_parameters"
-        )
+        body["search_parameters"] = _typed(search_parameters, SearchParameters, "search_parameters")
 
 
 def _typed(value: object, cls: type[SearchOptions] | type[SearchParameters], name: str) -> Any:

@@ -47,7 +47,11 @@ class ToolCall:
         raw = self.raw_arguments
         if raw is None:
             raw = arguments_to_json(self.arguments, f"tool call {self.name!r}")
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": raw}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": raw},
+        }
 
 
 @dataclass(slots=True)
@@ -97,7 +101,7 @@ class AssistantMessage:
         return "assistant"
 
     def to_wire(self, *, send_reasoning: bool = False) -> dict[str, Any]:
-        """This turn as an entry of a request's ``messages``."""
+        """The turn as an entry of a request's ``messages``."""
         wire: dict[str, Any] = {"role": "assistant", "content": self.content}
         if self.name is not None:
             wire["name"] = self.name
@@ -223,7 +227,9 @@ def parse_tool_calls(raw: object) -> tuple[list[ToolCall], list[InvalidToolCall]
         text = arguments if isinstance(arguments, str) else ""
         parsed, error = parse_arguments(text)
         if error is None and name and parsed is not None:
-            calls.append(ToolCall(id=call_id or "", name=name, arguments=parsed, raw_arguments=text))
+            calls.append(
+                ToolCall(id=call_id or "", name=name, arguments=parsed, raw_arguments=text)
+            )
         else:
             invalid.append(
                 InvalidToolCall(call_id, name, text, error or "The tool call has no name.")
