@@ -48,7 +48,7 @@ from mixroute.response import (
     parse_completion,
 )
 from mixroute.retry import RetryPolicy
-from mixroute.sse import SSEDecoder, ServerSentEvent
+from mixroute.sse import ServerSentEvent, SSEDecoder
 from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
 
 __version__ = "0.1.0"
