@@ -15,18 +15,45 @@ from typing import Any, Unpack
 import httpx
 from pydantic import SecretStr
 
-from mixroute.errors import APIResponseValidationError, MixrouteError, error_message
+from mixroute.errors import (
+    APIResponseValidationError,
+    InvalidRequestError,
+    MixrouteError,
+    error_message,
+)
 from mixroute.profiles import ModelProfile, get_profile
 from mixroute.request import ChatOptions, build_request_body
 from mixroute.response import ChatCompletion, parse_completion
 from mixroute.retry import RetryPolicy
-from mixroute.settings import ClientSettings, TimeoutLike, resolve_timeout
+from mixroute.settings import ClientSettings, TimeoutLike, redact, redact_data, resolve_timeout
 from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
 from mixroute.transport import Attempts, send, send_async
 
 __all__ = ["AsyncMixrouteClient", "MixrouteClient"]
 
 _POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+
+
+def _own_timeout(
+    timeout: TimeoutLike, http: httpx.Client | httpx.AsyncClient | None
+) -> TimeoutLike:
+    # Like openai-python: a client passed in with a timeout of its own keeps it, unless
+    # ``timeout=`` says otherwise; httpx's 5 s default is too short for a completion.
+    if timeout is None and http is not None and http.timeout != _HTTPX_DEFAULT_TIMEOUT:
+        return http.timeout
+    return timeout
+
+
+def _header_names_lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    lowered = {}
+    for name, value in headers.items():
+        if not (isinstance(name, str) and isinstance(value, str)):
+            raise InvalidRequestError(f"extra_headers must map str to str, got {name!r}.")
+        if not (name.isascii() and value.isascii()):
+            raise InvalidRequestError(f"extra_headers[{name!r}] must be ASCII text.")
+        lowered[name.lower()] = value
+    return lowered
 
 
 class _BaseClient:
@@ -67,7 +94,7 @@ class _BaseClient:
         profile: ModelProfile | None = None,
         **options: Unpack[ChatOptions],
     ) -> dict[str, Any]:
-        """The request body that :meth:`create` or :meth:`stream` would send."""
+        """Build the request body that :meth:`create` or :meth:`stream` would send."""
         return build_request_body(model, messages, stream=stream, profile=profile, **options)
 
     def _request_factory(
@@ -78,7 +105,9 @@ class _BaseClient:
         timeout: TimeoutLike,
     ) -> Any:
         content = json.dumps(body, ensure_ascii=False).encode()
-        headers = {**self._headers, **extra_headers} if extra_headers else self._headers
+        headers = self._headers
+        if extra_headers:
+            headers = {**headers, **_header_names_lowered(extra_headers)}
         per_call = resolve_timeout(timeout) if timeout is not None else self.settings.timeout
 
         def build() -> httpx.Request:
@@ -89,24 +118,29 @@ class _BaseClient:
 
         return build
 
-    @staticmethod
-    def _parse(response: httpx.Response, profile: ModelProfile) -> ChatCompletion:
+    def _parse(self, response: httpx.Response, profile: ModelProfile) -> ChatCompletion:
         try:
             body = json.loads(response.content)
         except ValueError:
+            text = redact(response.text, self.settings.api_key)
             raise APIResponseValidationError(
                 f"The server answered {response.status_code} with a body that is not JSON: "
-                f"{response.text[:200]!r}",
+                f"{text[:200]!r}",
                 request=response.request,
-                body=response.text,
+                body=text,
             ) from None
         if isinstance(body, dict) and body.get("error") and "choices" not in body:
+            # An error object with status 200: some gateways report failures this way.
+            secret = self.settings.api_key
+            message = error_message(body) or "The server answered with an error object."
             raise APIResponseValidationError(
-                error_message(body) or "The server answered with an error object.",
-                request=response.request,
-                body=body,
+                redact(message, secret), request=response.request, body=redact_data(body, secret)
             )
-        return parse_completion(body, inline_think_tags=profile.inline_think_tags)
+        try:
+            return parse_completion(body, inline_think_tags=profile.inline_think_tags)
+        except APIResponseValidationError as exc:
+            exc.request = response.request
+            raise
 
 
 class MixrouteClient(_BaseClient):
@@ -119,8 +153,11 @@ class MixrouteClient(_BaseClient):
         timeout: seconds, a ``(connect, read)`` pair, or an ``httpx.Timeout``.
         max_retries: retries of connection failures, timeouts, 408/409/429 and 5xx.
         default_headers: headers sent with every request.
-        http_client: your own ``httpx.Client`` (a proxy, say); you close it.
-        retry_policy: the backoff and sleep to use (tests inject instant ones).
+        http_client: your own ``httpx.Client`` (a proxy, say); its headers and, unless
+            ``timeout`` is given, its timeout are kept; you close it.
+        retry_policy: the backoff and sleep to use (tests inject instant ones); when given,
+            its own ``max_retries`` is the one used.
+
     """
 
     def __init__(
@@ -134,6 +171,7 @@ class MixrouteClient(_BaseClient):
         http_client: httpx.Client | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
+        timeout = _own_timeout(timeout, http_client)
         super().__init__(api_key, base_url, timeout, max_retries, default_headers, retry_policy)
         self._owns_http = http_client is None
         self.http_client = http_client or httpx.Client(
@@ -206,7 +244,8 @@ class MixrouteClient(_BaseClient):
             return send(self.http_client, build, policy, secret, stream=True, attempts=attempts)
 
         profile = profile or get_profile(str(body.get("model", "")))
-        return ChatStream(response, StreamDecoder(inline_think_tags=profile.inline_think_tags), reopen)
+        decoder = StreamDecoder(inline_think_tags=profile.inline_think_tags)
+        return ChatStream(response, decoder, reopen)
 
     def close(self) -> None:
         """Close the connection pool (not a client you passed in)."""
@@ -241,6 +280,7 @@ class AsyncMixrouteClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
+        timeout = _own_timeout(timeout, http_client)
         super().__init__(api_key, base_url, timeout, max_retries, default_headers, retry_policy)
         self._user_http = http_client
         self._http: httpx.AsyncClient | None = None
@@ -334,8 +374,11 @@ class AsyncMixrouteClient(_BaseClient):
 
     async def aclose(self) -> None:
         """Close this loop's connection pool (not a client you passed in)."""
-        if self._http is not None:
-            http, self._http, self._loop = self._http, None, None
+        http, loop = self._http, self._loop
+        self._http = self._loop = None
+        # A pool opened on another loop (one an earlier asyncio.run closed) cannot be closed
+        # from this one, its sockets belong to that loop: it is dropped, never awaited here.
+        if http is not None and loop is asyncio.get_running_loop():
             await http.aclose()
 
     async def __aenter__(self) -> AsyncMixrouteClient:

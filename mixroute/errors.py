@@ -28,9 +28,12 @@ An error raised after part of a stream was delivered carries what had arrived in
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from mixroute.retry import retry_after_seconds
 
 if TYPE_CHECKING:
     from mixroute.response import AssistantMessage
@@ -79,6 +82,7 @@ class APIError(MixrouteError):
         request: the request that failed, when one was built.
         body: the parsed error body (a dict for JSON, else the raw text), if any.
         code, type, param: the fields of an OpenAI-style ``error`` object, if present.
+
     """
 
     def __init__(
@@ -137,8 +141,6 @@ class RateLimitError(APIStatusError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
         super().__init__(message, response=response, body=body)
-        from mixroute.retry import retry_after_seconds
-
         self.retry_after: float | None = retry_after_seconds(response.headers)
 
 
@@ -198,17 +200,20 @@ def parse_error_body(content: bytes) -> object | None:
     """Decode an error body: JSON when it is JSON, else its text (an HTML proxy page, say)."""
     if not content:
         return None
-    import json
-
     text = content.decode("utf-8", errors="replace")
     try:
-        return json.loads(text)
+        body: object = json.loads(text)
     except ValueError:
         return text
+    return body
 
 
 def error_message(body: object | None) -> str | None:
-    """The human message inside an error body, in any of the shapes vendors use."""
+    """Find the human message inside an error body, in any of the shapes vendors use.
+
+    >>> error_message({"error": {"message": "Invalid model", "type": "invalid_request_error"}})
+    'Invalid model'
+    """
     if body is None:
         return None
     if isinstance(body, str):
@@ -217,7 +222,7 @@ def error_message(body: object | None) -> str | None:
     for key in ("message", "msg", "detail", "error"):
         value = error.get(key)
         if isinstance(value, str) and value:
-            return value
+            return _with_upstream_detail(value, error.get("metadata"))
     if isinstance(body, dict):
         for key in ("message", "detail"):
             value = body.get(key)
@@ -227,6 +232,16 @@ def error_message(body: object | None) -> str | None:
         if isinstance(error_value, str) and error_value:
             return error_value
     return _shorten(str(body))
+
+
+def _with_upstream_detail(message: str, metadata: object) -> str:
+    # OpenRouter-style gateways say "Provider returned error" and put the vendor's own
+    # message in metadata.raw: without it the error would not say what went wrong.
+    if isinstance(metadata, dict):
+        raw = metadata.get("raw")
+        if isinstance(raw, str) and raw.strip() and raw not in message:
+            return f"{message} ({_shorten(raw.strip())})"
+    return message
 
 
 def _error_object(body: object | None) -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 Connection failures, timeouts and the statuses 408, 409, 429 and 5xx are retried; every
 other 4xx is final, because sending the same request again cannot change the answer.
-The wait grows exponentially with full jitter, capped, and a server's ``Retry-After``
-(seconds or an HTTP date) or ``retry-after-ms`` wins when it is reasonable (0–60 s).
+The wait grows exponentially, capped and jittered down by up to a quarter, and a server's
+``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms`` wins when it is reasonable
+(0 to 60 s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,33 +31,40 @@ def is_retryable_status(status_code: int) -> bool:
 def retry_after_seconds(
     headers: Mapping[str, str], *, now: Callable[[], float] = time.time
 ) -> float | None:
-    """The wait the server asked for, in seconds, from ``retry-after-ms`` or ``Retry-After``.
+    """Read the wait the server asked for, in seconds, from ``retry-after-ms`` or ``Retry-After``.
 
-    ``Retry-After`` may be a number of seconds or an HTTP date. Returns ``None`` when the
-    server said nothing usable.
+    ``Retry-After`` may be a number of seconds or an HTTP date (a date in the past means
+    now). Returns ``None`` when the server said nothing usable: no header, a negative or
+    non-finite number, or text that is neither. ``headers`` is looked up by lowercase
+    name, as :class:`httpx.Headers` (case-insensitive) allows.
 
     >>> retry_after_seconds({"retry-after-ms": "1500"})
     1.5
     """
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
-        try:
-            value = float(raw_ms) / 1000.0
-        except ValueError:
-            value = -1.0
-        if value >= 0:
-            return value
+        value = _seconds(raw_ms)
+        if value is not None:
+            return value / 1000.0
     raw = headers.get("retry-after")
     if raw is None:
         return None
+    value = _seconds(raw)
+    if value is not None:
+        return value
+    parsed = email.utils.parsedate_tz(raw)
+    if parsed is None:
+        return None
+    return max(email.utils.mktime_tz(parsed) - now(), 0.0)
+
+
+def _seconds(text: str) -> float | None:
     try:
-        value = float(raw)
+        value = float(text)
     except ValueError:
-        parsed = email.utils.parsedate_tz(raw)
-        if parsed is None:
-            return None
-        value = email.utils.mktime_tz(parsed) - now()
-    return max(value, 0.0)
+        return None
+    # A negative or infinite wait is not a wait: "nan", "inf" and "-5" count as garbage.
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,7 @@ class RetryPolicy:
         max_delay: the cap on a computed wait, in seconds.
         jitter: a function returning a number in [0, 1); injectable so tests are exact.
         sleep, asleep: how the sync and async clients wait; injectable for tests.
+
     """
 
     max_retries: int = 2
@@ -86,5 +96,7 @@ class RetryPolicy:
         """
         if retry_after is not None and 0 <= retry_after <= _MAX_HONOURED_RETRY_AFTER:
             return retry_after
-        base = min(self.initial_delay * (2 ** (attempt - 1)), self.max_delay)
-        return base * (1 - 0.25 * self.jitter())
+        # The exponent is bounded so a huge attempt number cannot overflow a float.
+        growth = 2.0 ** min(max(attempt - 1, 0), 64)
+        base = min(self.initial_delay * growth, self.max_delay)
+        return base * (1.0 - 0.25 * self.jitter())

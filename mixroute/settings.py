@@ -21,6 +21,7 @@ __all__ = [
     "ClientSettings",
     "TimeoutLike",
     "redact",
+    "redact_data",
     "resolve_timeout",
 ]
 
@@ -33,7 +34,11 @@ TimeoutLike = float | int | tuple[float | None, float | None] | httpx.Timeout | 
 
 
 def resolve_timeout(timeout: TimeoutLike) -> httpx.Timeout:
-    """A float (seconds for everything), a ``(connect, read)`` pair, or an ``httpx.Timeout``."""
+    """Turn seconds (a float), a ``(connect, read)`` pair or an ``httpx.Timeout`` into one.
+
+    >>> resolve_timeout((5, 60))
+    Timeout(connect=5, read=60, write=60, pool=60)
+    """
     if timeout is None:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
@@ -83,16 +88,25 @@ class ClientSettings:
                 f"No Mixroute API key: pass api_key=... or set the {API_KEY_ENV} "
                 "environment variable."
             )
-        url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-        if not url.startswith(("http://", "https://")):
+        api_key = api_key.strip()
+        # A header must be printable ASCII; a pasted curly quote or newline would otherwise
+        # fail deep inside httpx with an error that is not ours (or split the header).
+        if not (api_key.isascii() and api_key.isprintable()):
             raise ConfigurationError(
-                f"base_url must start with http:// or https:// (got {url!r}); "
+                "The Mixroute API key contains characters that cannot be sent in a header "
+                f"(non-ASCII or control characters); check the value or {API_KEY_ENV}."
+            )
+        raw_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        url = raw_url.rstrip("/")
+        if not _is_http_url(url):
+            raise ConfigurationError(
+                f"base_url must be an http:// or https:// URL with a host (got {raw_url!r}); "
                 f"for example {DEFAULT_BASE_URL!r}."
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}.")
         return cls(
-            api_key=SecretStr(api_key.strip()),
+            api_key=SecretStr(api_key),
             base_url=url,
             timeout=resolve_timeout(timeout),
             max_retries=max_retries,
@@ -105,13 +119,25 @@ class ClientSettings:
         return f"{self.base_url}/chat/completions"
 
     def headers(self) -> dict[str, str]:
-        """The headers sent with every request (the key included; never log these)."""
+        """Build the headers sent with every request (the key included; never log these).
+
+        Names are lowercased so a default header cannot sit next to ours under another
+        spelling (``accept`` and ``Accept`` would both be sent).
+        """
         return {
-            **self.default_headers,
-            "Authorization": f"Bearer {self.api_key.get_secret_value()}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
+            **{name.lower(): value for name, value in self.default_headers.items()},
+            "authorization": f"Bearer {self.api_key.get_secret_value()}",
+            "content-type": "application/json",
+            "accept": "application/json",
         }
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
 
 
 def redact(text: str, secret: SecretStr) -> str:
@@ -123,3 +149,14 @@ def redact(text: str, secret: SecretStr) -> str:
     if len(value) >= 16 and tail in text:
         text = text.replace(tail, "****")
     return text
+
+
+def redact_data(data: object, secret: SecretStr) -> object:
+    """Redact the secret from every string inside parsed JSON (dicts, lists, strings)."""
+    if isinstance(data, str):
+        return redact(data, secret)
+    if isinstance(data, dict):
+        return {key: redact_data(value, secret) for key, value in data.items()}
+    if isinstance(data, list):
+        return [redact_data(value, secret) for value in data]
+    return data

@@ -22,7 +22,7 @@ from mixroute.errors import (
     status_error_from_response,
 )
 from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
-from mixroute.settings import redact
+from mixroute.settings import redact, redact_data
 
 __all__ = ["Attempts", "connection_error", "send", "send_async"]
 
@@ -58,26 +58,32 @@ class Attempts:
 
 
 def is_retryable(error: MixrouteError) -> bool:
-    """Connection failures, timeouts and 408/409/429/5xx answers are worth another try."""
+    """Tell whether a failure is worth another try: connection, timeout, 408/409/429/5xx."""
     if isinstance(error, APIStatusError):
         return is_retryable_status(error.status_code)
     return isinstance(error, APIConnectionError)
 
 
 def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> APIConnectionError:
-    """The typed form of an httpx transport failure."""
+    """Type an httpx transport failure; the httpx exception is kept as ``__cause__``."""
+    error: APIConnectionError
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
-    detail = str(exc) or type(exc).__name__
-    return APIConnectionError(f"Connection error: {detail}", request=request)
+        error = APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
+    else:
+        detail = str(exc) or type(exc).__name__
+        error = APIConnectionError(f"Connection error: {detail}", request=request)
+    error.__cause__ = exc
+    return error
 
 
 def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:
     error = status_error_from_response(response)
+    # Some servers echo the key in a 401: scrub it from the message and the parsed body.
     clean = redact(error.message, secret)
     if clean != error.message:
         error.message = clean
         error.args = (clean,)
+    error.body = redact_data(error.body, secret)
     return error
 
 
@@ -117,7 +123,7 @@ async def send_async(
     stream: bool,
     attempts: Attempts | None = None,
 ) -> httpx.Response:
-    """The async twin of :func:`send`."""
+    """Send like :func:`send`, on the running event loop."""
     attempts = attempts or Attempts(policy)
     while True:
         request = build()
