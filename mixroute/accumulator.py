@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mixroute.citations import Citation, citations_from_annotations, citations_from_body
-from mixroute.errors import APIStreamError, error_message
+from mixroute.errors import APIResponseValidationError, APIStreamError, error_message
 from mixroute.response import (
     AssistantMessage,
     ChatCompletion,
@@ -79,19 +79,35 @@ class _ChoiceState:
     splitter: ThinkTagSplitter | None = None
 
 
-_KNOWN_DELTA = frozenset(
-    {"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal", "annotations"}
+# Delta keys read by the common path; any other key (annotations, reasoning_details,
+# channel, ...) sends the delta through the slower ``_keep_extra``.
+_PLAIN_DELTA = frozenset(
+    {"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal"}
 )
+_KNOWN_DELTA = _PLAIN_DELTA | {"annotations"}
 
 
 class StreamAccumulator:
     """Feed it chunk dicts in order; it returns deltas and builds the final completion.
 
+    Fields of the wrong type (a number where text goes, ``null`` anywhere) are skipped as
+    the non-streamed parser skips them; a chunk whose shape cannot be read at all raises
+    :class:`~mixroute.APIResponseValidationError`.
+
     Args:
         inline_think_tags: split ``<think>…</think>`` at the start of content into reasoning.
+
     """
 
-    __slots__ = ("_choices", "_citations", "fingerprint", "id", "inline_think_tags", "model", "usage")
+    __slots__ = (
+        "_choices",
+        "_citations",
+        "fingerprint",
+        "id",
+        "inline_think_tags",
+        "model",
+        "usage",
+    )
 
     def __init__(self, *, inline_think_tags: bool = False) -> None:
         self.inline_think_tags = inline_think_tags
@@ -109,23 +125,36 @@ class StreamAccumulator:
                 error_message(chunk) or "The server reported an error mid-stream.", body=chunk
             )
         if self.id is None:
-            self.id = chunk.get("id")
+            chunk_id = chunk.get("id")
+            if isinstance(chunk_id, str):
+                self.id = chunk_id
         model = chunk.get("model")
-        if model:
+        if model and isinstance(model, str):
             self.model = model
         fingerprint = chunk.get("system_fingerprint")
-        if fingerprint:
+        if fingerprint and isinstance(fingerprint, str):
             self.fingerprint = fingerprint
         deltas: list[ChunkDelta] = []
-        for raw in chunk.get("choices") or ():
-            deltas.append(self._feed_choice(raw))
+        choices = chunk.get("choices")
+        if choices:
+            if not isinstance(choices, list):
+                raise APIResponseValidationError(
+                    "A stream chunk's 'choices' is not a list.", body=chunk
+                )
+            for raw in choices:
+                deltas.append(self._feed_choice(raw))
         usage = chunk.get("usage")
+        if not usage:  # Groq has sent it only inside its own x_groq object
+            groq = chunk.get("x_groq")
+            usage = groq.get("usage") if groq and isinstance(groq, Mapping) else None
         if usage:
-            self.usage = parse_usage(usage)
-            if deltas:
-                deltas[-1].usage = self.usage
-            else:
-                deltas.append(ChunkDelta(usage=self.usage))
+            parsed = parse_usage(usage)
+            if parsed is not None:
+                self.usage = parsed
+                if deltas:
+                    deltas[-1].usage = parsed
+                else:
+                    deltas.append(ChunkDelta(usage=parsed))
         if "citations" in chunk or "search_info" in chunk:
             self._add_citations(citations_from_body(chunk), deltas)
         if deltas:
@@ -133,21 +162,33 @@ class StreamAccumulator:
             deltas[0].model = self.model
         return deltas
 
-    def _feed_choice(self, raw: Mapping[str, Any]) -> ChunkDelta:
-        index = raw.get("index") or 0
+    def _feed_choice(self, raw: object) -> ChunkDelta:
+        # ``type(x) is dict`` first: JSON objects are dicts, and the ABC check costs more.
+        if type(raw) is not dict and not isinstance(raw, Mapping):
+            raise APIResponseValidationError("A stream chunk's choice is not an object.", body=raw)
+        index = raw.get("index")
+        if not isinstance(index, int):
+            index = 0
         state = self._choices.get(index)
         if state is None:
             state = self._choices[index] = _ChoiceState()
             if self.inline_think_tags:
                 state.splitter = ThinkTagSplitter()
-        out = ChunkDelta(index=index, finish_reason=raw.get("finish_reason"))
-        if out.finish_reason:
-            state.finish_reason = out.finish_reason
+        out = ChunkDelta(index=index)
+        finish_reason = raw.get("finish_reason")
+        if finish_reason and isinstance(finish_reason, str):
+            state.finish_reason = out.finish_reason = finish_reason
+        if raw.get("logprobs"):
+            state.logprobs.append(raw["logprobs"])
         delta = raw.get("delta")
-        if not delta:
+        if not delta or (type(delta) is not dict and not isinstance(delta, Mapping)):
             return out
         content = delta.get("content")
+        if content and not isinstance(content, str):
+            content = _text_of_parts(content)
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and not isinstance(reasoning, str):
+            reasoning = _text(delta.get("reasoning_content")) or _text(delta.get("reasoning"))
         if content:
             if state.splitter is not None and not reasoning:
                 thought, content = state.splitter.feed(content)
@@ -155,30 +196,44 @@ class StreamAccumulator:
             if content:
                 state.content.append(content)
                 out.content = content
-        if reasoning and isinstance(reasoning, str):
+        if reasoning:
             state.reasoning.append(reasoning)
             out.reasoning = reasoning
         calls = delta.get("tool_calls")
-        if calls:
-            out.tool_calls = [self._feed_call(state, fragment) for fragment in calls]
+        if calls and isinstance(calls, list):
+            fragments = [
+                self._feed_call(state, f)
+                for f in calls
+                if type(f) is dict or isinstance(f, Mapping)
+            ]
+            out.tool_calls = fragments or None
         refusal = delta.get("refusal")
-        if refusal:
+        if refusal and isinstance(refusal, str):
             state.refusal.append(refusal)
             out.refusal = refusal
-        if raw.get("logprobs"):
-            state.logprobs.append(raw["logprobs"])
-        if len(delta) > 2 or "role" not in delta:
-            self._keep_extra(state, delta, out)
+        for key in delta:
+            if key not in _PLAIN_DELTA:
+                self._keep_extra(state, delta, out)
+                break
         return out
 
     def _keep_extra(self, state: _ChoiceState, delta: Mapping[str, Any], out: ChunkDelta) -> None:
         annotations = delta.get("annotations")
-        if annotations:
+        if annotations and isinstance(annotations, list):
             self._add_citations(citations_from_annotations(annotations), [out])
             state.extra.setdefault("annotations", []).extend(annotations)
+        extra = state.extra
         for key, value in delta.items():
-            if key not in _KNOWN_DELTA and value is not None:
-                state.extra[key] = value
+            if key in _KNOWN_DELTA or value is None:
+                continue
+            # Lists (reasoning_details, ...) arrive in pieces: keep every piece, in order.
+            kept = extra.get(key)
+            if isinstance(value, list) and isinstance(kept, list):
+                kept.extend(value)
+            elif isinstance(value, list):
+                extra[key] = list(value)
+            else:
+                extra[key] = value
 
     def _add_citations(self, found: list[Citation], deltas: list[ChunkDelta]) -> None:
         new = [c for c in found if c not in self._citations]
@@ -192,8 +247,12 @@ class StreamAccumulator:
     @staticmethod
     def _feed_call(state: _ChoiceState, fragment: Mapping[str, Any]) -> ToolCallDelta:
         calls = state.calls
-        function = fragment.get("function") or {}
-        call_id = fragment.get("id") or None
+        function = fragment.get("function")
+        if type(function) is not dict and not isinstance(function, Mapping):
+            function = {}
+        call_id = fragment.get("id")
+        if not call_id or not isinstance(call_id, str):
+            call_id = None
         vendor_index = fragment.get("index")
         if isinstance(vendor_index, int):
             position = state.positions.get(vendor_index)
@@ -208,12 +267,14 @@ class StreamAccumulator:
         if call_id and call.id is None:
             call.id = out.id = call_id
         name = function.get("name")
-        if name and call.name is None:
+        if name and call.name is None and isinstance(name, str):
             call.name = out.name = name
         arguments = function.get("arguments")
+        if arguments and type(arguments) is not str:
+            # A few vendors send an object, not text; anything else is not arguments.
+            is_object = isinstance(arguments, Mapping)
+            arguments = json.dumps(arguments, ensure_ascii=False) if is_object else None
         if arguments:
-            if not isinstance(arguments, str):
-                arguments = json.dumps(arguments, ensure_ascii=False)
             call.arguments.append(arguments)
             out.arguments = arguments
         return out
@@ -236,7 +297,7 @@ class StreamAccumulator:
         return deltas
 
     def message(self, index: int = 0) -> AssistantMessage:
-        """The answer so far for one choice (complete once the stream has ended)."""
+        """Return the answer so far for one choice (complete once the stream has ended)."""
         state = self._choices.get(index) or _ChoiceState()
         calls, invalid = parse_tool_calls(
             [
@@ -254,7 +315,7 @@ class StreamAccumulator:
         )
 
     def completion(self) -> ChatCompletion:
-        """The whole answer, shaped as the non-streamed call returns it."""
+        """Return the whole answer, shaped as the non-streamed call returns it."""
         indexes = sorted(self._choices) or [0]
         choices = [
             Choice(
@@ -283,6 +344,19 @@ def _position_without_index(calls: list[_ToolCallState], call_id: str | None) ->
                 return position
         return len(calls)
     return max(len(calls) - 1, 0)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _text_of_parts(content: object) -> str | None:
+    """The text of content sent as a list of parts, as the non-streamed parser reads it."""
+    if isinstance(content, list):
+        return "".join(
+            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
+        )
+    return None
 
 
 def _merge_logprobs(parts: list[Any]) -> Any:

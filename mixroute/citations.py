@@ -10,7 +10,7 @@ No shape is documented by Mixroute; these are the ones the served vendors use:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ class Citation:
         snippet: the quoted text or summary, when given.
         start_index, end_index: the span of the answer it supports, when given.
         source: which vendor shape it came from.
+
     """
 
     url: str
@@ -39,7 +40,7 @@ class Citation:
     source: CitationSource = "citations"
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict without the empty fields, for metadata and JSON."""
+        """Return a plain dict without the empty fields, for metadata and JSON."""
         out: dict[str, Any] = {"url": self.url}
         for key in ("title", "snippet", "start_index", "end_index"):
             value = getattr(self, key)
@@ -71,10 +72,15 @@ def citations_from_body(body: Mapping[str, Any]) -> list[Citation]:
     return found
 
 
-def citations_from_annotations(annotations: Iterable[Any] | None) -> list[Citation]:
-    """Citations from a message's or delta's ``annotations`` (``url_citation`` entries)."""
+def citations_from_annotations(annotations: object) -> list[Citation]:
+    """Citations from a message's or delta's ``annotations`` (``url_citation`` entries).
+
+    Anything but a list (a vendor's ``null``, a stray object) holds no citations.
+    """
     found: list[Citation] = []
-    for item in annotations or ():
+    if not isinstance(annotations, list | tuple):
+        return found
+    for item in annotations:
         if not isinstance(item, Mapping) or item.get("type") != "url_citation":
             continue
         inner = item.get("url_citation", item)
@@ -84,11 +90,10 @@ def citations_from_annotations(annotations: Iterable[Any] | None) -> list[Citati
 
 
 def _from_mapping(item: Mapping[str, Any], source: CitationSource) -> Citation:
-    snippet = item.get("content") or item.get("snippet") or item.get("text")
     return Citation(
         url=item["url"],
         title=_text(item.get("title")) or _text(item.get("site_name")),
-        snippet=_text(snippet),
+        snippet=_text(item.get("content")) or _text(item.get("snippet")) or _text(item.get("text")),
         start_index=_int(item.get("start_index")),
         end_index=_int(item.get("end_index")),
         source=source,

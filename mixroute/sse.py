@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
+_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass(slots=True)
 class ServerSentEvent:
@@ -25,12 +27,12 @@ class ServerSentEvent:
 
 
 class SSEDecoder:
-    """Turn chunks of a byte stream into :class:`ServerSentEvent` values.
+    r"""Turn chunks of a byte stream into :class:`ServerSentEvent` values.
 
     >>> decoder = SSEDecoder()
-    >>> decoder.feed(b'data: {"a": 1}\\n\\ndata: [DO')
+    >>> decoder.feed(b'data: {"a": 1}\n\ndata: [DO')
     [ServerSentEvent(data='{"a": 1}', event='message', id=None, retry=None)]
-    >>> decoder.feed(b"NE]\\n\\n")[0].data
+    >>> decoder.feed(b"NE]\n\n")[0].data
     '[DONE]'
     """
 
@@ -51,11 +53,15 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if not self._started and chunk:
-            self._started = True
-            if chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
         buffer = self._buffer + chunk if self._buffer else chunk
+        if not self._started:
+            # The BOM may itself arrive split: hold its first bytes until it is whole.
+            if len(buffer) < 3 and _BOM.startswith(buffer):
+                self._buffer = buffer
+                return []
+            self._started = True
+            if buffer.startswith(_BOM):
+                buffer = buffer[3:]
         if b"\r" in buffer:
             if buffer.endswith(b"\r"):
                 self._skip_lf = True

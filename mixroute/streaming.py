@@ -8,7 +8,7 @@ after that a failure raises a typed error whose ``partial`` holds what had arriv
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -23,47 +23,65 @@ from mixroute.errors import (
     error_message,
 )
 from mixroute.response import AssistantMessage, ChatCompletion
-from mixroute.sse import SSEDecoder, ServerSentEvent
+from mixroute.sse import ServerSentEvent, SSEDecoder
 from mixroute.transport import connection_error
 
 __all__ = ["AsyncChatStream", "ChatStream", "StreamDecoder"]
 
 
 class StreamDecoder:
-    """Bytes of an SSE chat stream in, :class:`ChunkDelta` values out (no I/O)."""
+    """Bytes of an SSE chat stream in, :class:`ChunkDelta` values out (no I/O).
 
-    __slots__ = ("accumulator", "done", "finished", "sse")
+    When one read completes several events and a later one is an error, the deltas before
+    it are returned and the error is kept in ``error``: the caller hands those deltas out
+    first, then raises it (the next :meth:`feed` or :meth:`end` raises it too).
+    """
+
+    __slots__ = ("accumulator", "done", "error", "finished", "sse")
 
     def __init__(self, *, inline_think_tags: bool = False) -> None:
         self.sse = SSEDecoder()
         self.accumulator = StreamAccumulator(inline_think_tags=inline_think_tags)
         self.done = False
         self.finished = False
+        self.error: MixrouteError | None = None
 
     def feed(self, data: bytes) -> list[ChunkDelta]:
         """Decode the next bytes; return the deltas they complete."""
+        if self.error is not None:
+            raise self.error
         events = self.sse.feed(data)
         if not events:
             return []
         if len(events) == 1:
             return self._event(events[0])
-        deltas: list[ChunkDelta] = []
-        for event in events:
-            deltas.extend(self._event(event))
-        return deltas
+        return self._events(events)
 
     def end(self) -> list[ChunkDelta]:
-        """The stream closed: flush, and raise if it ended before the answer did."""
-        deltas: list[ChunkDelta] = []
-        for event in self.sse.flush():
-            deltas.extend(self._event(event))
+        """Flush at the end of the body; raise if it ended before the answer did."""
+        if self.error is not None:
+            raise self.error
+        deltas = self._events(self.sse.flush())
+        if self.error is not None:
+            return deltas
         if not self.done and not self._saw_finish():
             raise APIConnectionError(
-                "The stream ended before the answer was complete (no [DONE] and no "
-                "finish_reason)."
+                "The stream ended before the answer was complete (no [DONE] and no finish_reason)."
             )
         self.finished = True
         deltas.extend(self.accumulator.finish())
+        return deltas
+
+    def _events(self, events: list[ServerSentEvent]) -> list[ChunkDelta]:
+        deltas: list[ChunkDelta] = []
+        for event in events:
+            try:
+                deltas.extend(self._event(event))
+            except MixrouteError as exc:
+                if not deltas:
+                    raise
+                self.error = exc
+                break
         return deltas
 
     def _saw_finish(self) -> bool:
@@ -111,6 +129,7 @@ class _StreamBase:
         self._decoder = decoder
         self._think = decoder.accumulator.inline_think_tags
         self._delivered = False
+        self._stopped = False  # ended, failed or closed: iterating again yields nothing
 
     @property
     def completion(self) -> ChatCompletion:
@@ -125,14 +144,17 @@ class _StreamBase:
     def _failure(self, exc: BaseException) -> MixrouteError:
         if isinstance(exc, httpx.HTTPError):
             error: MixrouteError = connection_error(exc, self.response.request)
-            if not isinstance(error, APIConnectionError):  # pragma: no cover - always is
-                raise error
         elif isinstance(exc, MixrouteError):
             error = exc
         else:  # pragma: no cover - defensive: never let a bare exception escape
             error = APIConnectionError(f"Stream failed: {exc!r}")
         error.partial = self._decoder.accumulator.message()
         return error
+
+
+# What reading a stream may raise: transport failures, the typed errors the decoder raises
+# for what the server sent, and httpx.StreamError once the caller has closed the response.
+_STREAM_FAILURES = (httpx.HTTPError, httpx.StreamError, MixrouteError)
 
 
 class ChatStream(_StreamBase):
@@ -154,27 +176,41 @@ class ChatStream(_StreamBase):
         self._reopen = reopen
 
     def __iter__(self) -> Iterator[ChunkDelta]:
-        while True:
+        while not self._stopped:
+            decoder = self._decoder
             try:
                 for data in self.response.iter_bytes():
-                    for delta in self._decoder.feed(data):
+                    for delta in decoder.feed(data):
                         self._delivered = True
                         yield delta
-                for delta in self._decoder.end():
+                        if self._stopped:  # closed by the caller inside the loop
+                            return
+                    if decoder.error is not None:
+                        raise decoder.error
+                for delta in decoder.end():
                     self._delivered = True
                     yield delta
+                if decoder.error is not None:
+                    raise decoder.error
+                self._stopped = True
                 return
-            except (httpx.HTTPError, MixrouteError) as exc:
+            except _STREAM_FAILURES as exc:
+                if self._stopped:  # closed by the caller while reading
+                    return
+                if isinstance(exc, httpx.StreamError):  # read elsewhere: a usage error
+                    raise
                 error = self._failure(exc)
             finally:
                 self.response.close()
             if self._delivered or self._reopen is None or not _may_retry(error):
+                self._stopped = True
                 raise error
             self.response = self._reopen(error)
             self._decoder = StreamDecoder(inline_think_tags=self._think)
 
     def close(self) -> None:
         """Close the response, returning its connection to the pool."""
+        self._stopped = True
         self.response.close()
 
     def __enter__(self) -> ChatStream:
@@ -211,17 +247,21 @@ class AsyncChatStream(_StreamBase):
     async def __anext__(self) -> ChunkDelta:
         pending = self._pending
         while not pending:
-            if self._decoder.finished:
+            if self._stopped:
                 raise StopAsyncIteration
             try:
                 deltas = await self._read()
-            except (httpx.HTTPError, MixrouteError) as exc:
+            except _STREAM_FAILURES as exc:
+                if self._stopped:  # closed by the caller while reading
+                    raise StopAsyncIteration from None
+                if isinstance(exc, httpx.StreamError):  # read elsewhere: a usage error
+                    raise
                 error = self._failure(exc)
-                await self.response.aclose()
+                await self._close_response()
                 if self._delivered or self._reopen is None or not _may_retry(error):
+                    self._stopped = True
                     raise error from None
                 self.response = await self._reopen(error)
-                self._raw = None
                 self._decoder = StreamDecoder(inline_think_tags=self._think)
                 continue
             if deltas:
@@ -231,18 +271,32 @@ class AsyncChatStream(_StreamBase):
         return pending.pop()
 
     async def _read(self) -> list[ChunkDelta]:
+        decoder = self._decoder
+        if decoder.error is not None:  # met after deltas that have now been handed out
+            raise decoder.error
+        if decoder.finished:
+            self._stopped = True
+            return []
         if self._raw is None:
             self._raw = self.response.aiter_bytes()
         try:
             data = await self._raw.__anext__()
         except StopAsyncIteration:
-            await self.response.aclose()
-            return self._decoder.end()
-        return self._decoder.feed(data)
+            await self._close_response()
+            return decoder.end()
+        return decoder.feed(data)
+
+    async def _close_response(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None and isinstance(raw, AsyncGenerator):
+            await raw.aclose()  # finalise it here, not in the loop's garbage collection
+        await self.response.aclose()
 
     async def aclose(self) -> None:
         """Close the response, returning its connection to the pool."""
-        await self.response.aclose()
+        self._stopped = True
+        self._pending.clear()
+        await self._close_response()
 
     async def __aenter__(self) -> AsyncChatStream:
         return self

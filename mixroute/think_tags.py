@@ -14,9 +14,9 @@ _CLOSE = "</think>"
 
 
 def split_think_tags(text: str) -> tuple[str | None, str]:
-    """Return ``(reasoning, content)`` for a whole answer.
+    r"""Return ``(reasoning, content)`` for a whole answer.
 
-    >>> split_think_tags("<think>2+2 is 4</think>\\n\\nIt is 4.")
+    >>> split_think_tags("<think>2+2 is 4</think>\n\nIt is 4.")
     ('2+2 is 4', 'It is 4.')
     >>> split_think_tags("No thinking here.")
     (None, 'No thinking here.')
@@ -52,7 +52,7 @@ class ThinkTagSplitter:
         self._held = ""
         if self._state == "start":
             stripped = text.lstrip()
-            if not stripped or _OPEN.startswith(stripped):
+            if len(stripped) < len(_OPEN) and _OPEN.startswith(stripped):
                 self._held = text
                 return "", ""
             if not stripped.startswith(_OPEN):
