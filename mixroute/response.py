@@ -163,9 +163,10 @@ def parse_completion(body: object, *, inline_think_tags: bool = False) -> ChatCo
     choices = [_parse_choice(raw, i, inline_think_tags) for i, raw in enumerate(body["choices"])]
     if not choices:
         raise APIResponseValidationError("The server's answer has no choices.", body=body)
-    citations = citations_from_body(body)
+    found = citations_from_body(body)
     for choice in choices:
-        citations.extend(citations_from_annotations(choice.message.extra.get("annotations")))
+        found.extend(citations_from_annotations(choice.message.extra.get("annotations")))
+    citations = list(dict.fromkeys(found))  # once each, in order, as a stream gives them
     return ChatCompletion(
         id=_str(body.get("id")),
         model=_str(body.get("model")),
@@ -187,10 +188,12 @@ def _parse_choice(raw: object, position: int, inline_think_tags: bool) -> Choice
     content = message.get("content")
     if isinstance(content, list):  # some vendors answer with parts
         content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
-    content = _str(content)
-    reasoning = _str(message.get("reasoning_content")) or _str(message.get("reasoning"))
+    # Empty text is "no text", as a stream that sent none would say.
+    content = _str(content) or None
+    reasoning = _str(message.get("reasoning_content")) or _str(message.get("reasoning")) or None
     if inline_think_tags and content and reasoning is None:
         reasoning, content = split_think_tags(content)
+        reasoning, content = reasoning or None, content or None
     calls, invalid = parse_tool_calls(message.get("tool_calls"))
     index = raw.get("index")
     return Choice(

@@ -178,3 +178,15 @@ def test_parse_arguments() -> None:
     value, error = parse_arguments("nope")
     assert value is None
     assert error is not None
+
+
+def test_empty_text_is_no_text_as_in_a_stream() -> None:
+    message = parse_completion(completion({"content": "", "reasoning_content": ""})).message
+    assert (message.content, message.reasoning) == (None, None)
+    split = parse_completion(completion({"content": "<think></think>"}), inline_think_tags=True)
+    assert (split.message.reasoning, split.message.content) == (None, None)
+
+
+def test_repeated_citations_are_kept_once() -> None:
+    body = completion({"content": "x"}, citations=["https://a.example", "https://a.example"])
+    assert [c.url for c in parse_completion(body).citations] == ["https://a.example"]
