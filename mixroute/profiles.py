@@ -21,6 +21,7 @@ from mixroute.errors import InvalidRequestError
 __all__ = ["DEFAULT_PROFILE", "ModelProfile", "ReasoningOnHistory", "get_profile", "known_families"]
 
 ReasoningOnHistory = Literal["tool_calls", "always", "never"]
+StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
 """When an assistant turn in the history sends its ``reasoning_content`` back."""
 
 
@@ -76,6 +77,28 @@ class ModelProfile:
     supports_temperature: bool = True
     enable_thinking: bool = False
     web_search: str | None = None
+
+    @property
+    def structured_output_method(self) -> StructuredOutputMethod:
+        """How to get JSON that fits a schema: the best method the model supports.
+
+        Native ``json_schema`` where supported, else a forced function call where tools
+        and a forcing ``tool_choice`` work, else JSON mode (the schema goes in the prompt).
+
+        >>> get_profile("gpt-4o").structured_output_method
+        'json_schema'
+        >>> get_profile("deepseek-r1").structured_output_method
+        'function_calling'
+        """
+        if self.structured_output:
+            return "json_schema"
+        if self.tool_calling and (
+            not self.tool_choice or self.tool_choice_forms & {"required", "function"}
+        ):
+            return "function_calling"
+        if self.tool_calling and not self.json_mode:
+            return "function_calling"
+        return "json_mode"
 
     def to_langchain(self) -> dict[str, Any]:
         """Describe the profile as a langchain-core ``ModelProfile`` dict, ``None`` values omitted.

@@ -385,3 +385,31 @@ def test_to_langchain_omits_unknown_values() -> None:
     assert "max_output_tokens" not in profile
     assert "reasoning_effort_levels" not in profile
     assert profile["tool_calling"] is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "method"),
+    [
+        ({"structured_output": True}, "json_schema"),
+        ({"structured_output": False, "tool_calling": True}, "function_calling"),
+        ({"structured_output": False, "tool_choice_forms": frozenset({"auto"})}, "json_mode"),
+        ({"structured_output": False, "tool_calling": False}, "json_mode"),
+        (
+            {
+                "structured_output": False,
+                "tool_choice_forms": frozenset({"auto"}),
+                "json_mode": False,
+            },
+            "function_calling",
+        ),
+    ],
+)
+def test_structured_output_method_picks_the_best_supported(
+    overrides: dict[str, object], method: str
+) -> None:
+    assert get_profile("some-unknown-model", overrides).structured_output_method == method
+
+
+def test_documented_models_structured_output_method() -> None:
+    assert get_profile("gpt-4o").structured_output_method == "json_schema"
+    assert get_profile("deepseek-r1").structured_output_method == "function_calling"
