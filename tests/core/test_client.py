@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from local_server import LocalServer, Received, Reply
+from support.local_server import LocalServer, Received, Reply
 
 from mixroute import (
     APIConnectionError,

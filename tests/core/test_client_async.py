@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from local_server import LocalServer, Reply
+from support.local_server import LocalServer, Reply
 from test_client import (
     DOCUMENTED_ANSWER,
     DOCUMENTED_BODY,
