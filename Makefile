@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: tour test lint typecheck unit bench clean
+.PHONY: tour test lint typecheck unit bench clean test-local-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,18 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Record the local-server cassettes from a real model server, then replay them and compare.
+LOCAL := MIXROUTE_CASSETTE_SOURCE=local-server MIXROUTE_API_KEY=local-server-key \
+	MIXROUTE_BASE_URL=http://127.0.0.1:8765/v1
+test-local-server: $(STAMP)
+	$(PY) scripts/local_server.py install
+	$(PY) scripts/local_server.py start
+	$(LOCAL) $(PY) -m pytest -q -m local_server --record-mode=all; \
+		status=$$?; $(PY) scripts/local_server.py stop; exit $$status
+	$(PY) -m pytest -q -m local_server
+
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results
+	rm -rf $(VENV) .local-server .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

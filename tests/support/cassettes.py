@@ -69,3 +69,27 @@ def endpoint(record_mode: str, answers: list[Any] | None) -> Iterator[Endpoint]:
     if not api_key:
         raise RuntimeError(f"recording from {source} needs MIXROUTE_API_KEY")
     yield Endpoint(base_url, api_key)
+
+
+class RecordedResults:
+    """What a test observed when its cassette was recorded, kept beside the cassette.
+
+    Recording writes ``<cassette>.results.json``; replaying compares with it, which proves
+    that replay gives what the real server gave.
+    """
+
+    def __init__(self, path: str, recording: bool) -> None:
+        self.path = path
+        self.recording = recording
+
+    def check(self, observed: dict[str, Any]) -> None:
+        """Store (when recording) or compare (when replaying) what the test observed."""
+        if self.recording:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(self.path, "w", encoding="utf-8") as file:
+                json.dump(observed, file, indent=1, ensure_ascii=False, sort_keys=True)
+                file.write("\n")
+            return
+        with open(self.path, encoding="utf-8") as file:
+            recorded = json.load(file)
+        assert json.loads(json.dumps(observed)) == recorded
