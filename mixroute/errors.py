@@ -4,6 +4,7 @@
 MixrouteError                      base of everything this package raises
 ├── InvalidRequestError (ValueError)   bad input, caught before anything is sent
 ├── ConfigurationError (ValueError)    a missing API key or an unusable setting
+├── OutputTruncatedError               the answer hit the token limit before it was usable
 └── APIError                           something went wrong talking to the server
     ├── APIStatusError                 the server answered with a 4xx or 5xx status
     │   ├── BadRequestError            400
@@ -53,6 +54,7 @@ __all__ = [
     "InvalidRequestError",
     "MixrouteError",
     "NotFoundError",
+    "OutputTruncatedError",
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
@@ -72,6 +74,28 @@ class InvalidRequestError(MixrouteError, ValueError):
 
 class ConfigurationError(MixrouteError, ValueError):
     """A client setting that is missing or unusable (for example no API key)."""
+
+
+class OutputTruncatedError(MixrouteError):
+    """The answer stopped at the token limit (``finish_reason`` ``length``) unfinished.
+
+    Raised where a cut-off answer cannot be used, such as structured output, instead of
+    the confusing failure of parsing half a JSON object. ``raw`` is the answer as the
+    caller's framework returned it, so nothing received is lost.
+    """
+
+    def __init__(
+        self, message: str | None = None, *, max_tokens: int | None = None, raw: object = None
+    ) -> None:
+        if message is None:
+            limit = f" of {max_tokens} tokens" if max_tokens is not None else ""
+            message = (
+                f"The answer was cut off at the token limit{limit} (finish_reason 'length') "
+                "before it was complete; raise max_tokens or ask for a shorter answer."
+            )
+        super().__init__(message)
+        self.max_tokens = max_tokens
+        self.raw = raw
 
 
 class APIError(MixrouteError):
