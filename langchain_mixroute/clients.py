@@ -1,0 +1,98 @@
+"""The core clients behind one ChatMixroute: settings checked now, pools opened on first use.
+
+Resolving the settings at construction makes a missing key or a bad URL fail there, with
+the core's :class:`~mixroute.ConfigurationError`; opening the pools lazily keeps
+construction cheap and spares an async-only user the sync pool (and the reverse).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from mixroute import AsyncMixrouteClient, MixrouteClient, RetryPolicy
+from mixroute.settings import ClientSettings, TimeoutLike
+
+__all__ = ["CoreClients"]
+
+_LOCK = threading.Lock()  # one pool per model, even when batch() threads race to open it
+
+
+class CoreClients:
+    """The sync and async core clients for one set of connection settings."""
+
+    __slots__ = ("_aclient", "_client", "_options", "settings")
+
+    def __init__(
+        self,
+        api_key: SecretStr | None,
+        *,
+        base_url: str | None,
+        timeout: TimeoutLike,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        retry_policy: RetryPolicy | None,
+        http_client: httpx.Client | None,
+        http_async_client: httpx.AsyncClient | None,
+    ) -> None:
+        self.settings = ClientSettings.resolve(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        # The resolved key and URL (from the environment too); the raw timeout, so that
+        # an httpx client of your own keeps its timeout unless ``timeout`` is set.
+        self._options: dict[str, Any] = {
+            "api_key": self.settings.api_key,
+            "base_url": self.settings.base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "retry_policy": retry_policy,
+            "http_client": http_client,
+            "http_async_client": http_async_client,
+        }
+        self._client: MixrouteClient | None = None
+        self._aclient: AsyncMixrouteClient | None = None
+
+    def sync(self) -> MixrouteClient:
+        """The sync client, opened on first use."""
+        client = self._client
+        if client is None:
+            with _LOCK:
+                if self._client is None:
+                    options = {**self._options}
+                    options.pop("http_async_client")
+                    self._client = MixrouteClient(**options)
+                client = self._client
+        return client
+
+    def async_(self) -> AsyncMixrouteClient:
+        """The async client, made on first use (it opens a pool per event loop)."""
+        client = self._aclient
+        if client is None:
+            with _LOCK:
+                if self._aclient is None:
+                    options = {**self._options}
+                    options["http_client"] = options.pop("http_async_client")
+                    self._aclient = AsyncMixrouteClient(**options)
+                client = self._aclient
+        return client
+
+    def close(self) -> None:
+        """Close the sync pool if it was opened (never an ``http_client`` of yours)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the async pool of the running loop (never an ``http_async_client`` of yours)."""
+        client, self._aclient = self._aclient, None
+        if client is not None:
+            await client.aclose()

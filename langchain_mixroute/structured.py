@@ -1,0 +1,218 @@
+"""``with_structured_output`` for ChatMixroute: three methods, chosen from the model profile.
+
+- ``json_schema``: the schema goes as ``response_format`` (the documented structured
+  output); the answer's text is parsed.
+- ``function_calling``: the schema becomes the one tool, forced through ``tool_choice``
+  where the model's profile allows forcing (else none is sent); its arguments are parsed.
+- ``json_mode``: ``response_format`` ``json_object``, with the schema written into the
+  system prompt, since the model cannot see it otherwise.
+
+The default is the profile's :attr:`~mixroute.ModelProfile.structured_output_method`. An
+answer cut off at ``max_tokens`` raises :class:`~mixroute.OutputTruncatedError` (with
+``include_raw=True`` too) rather than a confusing parse failure; a refusal raises
+LangChain's ``ModelRefusalError``, or is returned as ``parsing_error`` with ``include_raw``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, convert_to_messages
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.output_parsers.transform import BaseCumulativeTransformOutputParser
+from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.prompt_values import PromptValue
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from mixroute import ModelProfile, OutputTruncatedError
+from mixroute.structured import is_model_class, json_schema_of, response_format_for
+
+__all__ = ["Method", "structured_runnable"]
+
+Method = Literal["json_schema", "function_calling", "json_mode"]
+_METHODS: tuple[str, ...] = get_args(Method)
+
+
+def structured_runnable(
+    model: BaseChatModel,
+    profile: ModelProfile,
+    schema: Mapping[str, Any] | type | None,
+    *,
+    method: str | None,
+    include_raw: bool,
+    strict: bool | None,
+    max_tokens: int | None,
+) -> Runnable[LanguageModelInput, Any]:
+    """Build the runnable ``with_structured_output`` returns (see the module docstring)."""
+    method = method or profile.structured_output_method
+    if method not in _METHODS:
+        raise ValueError(f"method={method!r} is not one of {', '.join(_METHODS)}.")
+    if schema is None and method != "json_mode":
+        raise ValueError(f"method={method!r} needs a schema (only json_mode works without one).")
+    if method == "json_mode" and strict is not None:
+        raise ValueError("strict applies to json_schema and function_calling, not json_mode.")
+    # For LangSmith: which schema and method this call is held to (none without a schema).
+    traced = {"kwargs": {"method": method, "strict": strict}, "schema": schema} if schema else None
+    llm: Runnable[LanguageModelInput, Any]
+    if method == "function_calling":
+        assert schema is not None
+        tool: dict[str, Any] | type
+        if is_model_class(schema):
+            tool, name = schema, schema.__name__
+        else:
+            tool = convert_to_openai_tool(_dict_or_type(schema))
+            name = tool["function"]["name"]
+        llm = model.bind_tools(
+            [tool],
+            tool_choice=_forcing_choice(profile, name),
+            strict=strict,
+            parallel_tool_calls=False if profile.parallel_tool_calls else None,
+            ls_structured_output_format=traced,
+        )
+        if is_model_class(schema):
+            inner: Any = PydanticToolsParser(tools=[schema], first_tool_only=True)
+        else:
+            inner = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+    else:
+        if method == "json_schema":
+            assert schema is not None
+            response_format = _json_schema_format(schema, strict)
+            llm = model.bind(response_format=response_format, ls_structured_output_format=traced)
+        else:
+            bound = model.bind(
+                response_format={"type": "json_object"}, ls_structured_output_format=traced
+            )
+            llm = _with_instruction(_instruction(schema)) | bound
+        if is_model_class(schema):
+            inner = PydanticOutputParser(pydantic_object=schema)
+        else:
+            inner = JsonOutputParser()
+    parser = _Checked(inner=inner, max_tokens=max_tokens)
+    if not include_raw:
+        return llm | parser
+    return RunnableMap(raw=llm) | _parse_or_report(parser)
+
+
+def _dict_or_type(schema: Mapping[str, Any] | type) -> dict[str, Any] | type:
+    """The schema as LangChain's converters take it (they want a dict, not any mapping)."""
+    return schema if isinstance(schema, type) else dict(schema)
+
+
+def _describe(schema: Mapping[str, Any] | type) -> tuple[str, str | None, dict[str, Any]]:
+    """Name, description and parameters of a TypedDict, JSON schema or OpenAI tool dict."""
+    function = convert_to_openai_tool(_dict_or_type(schema))["function"]
+    return function["name"], function.get("description"), function.get("parameters", {})
+
+
+def _json_schema_format(schema: Mapping[str, Any] | type, strict: bool | None) -> dict[str, Any]:
+    if is_model_class(schema):
+        return response_format_for(schema, strict=strict)
+    name, description, parameters = _describe(schema)
+    return response_format_for(parameters, name=name, description=description, strict=strict)
+
+
+def _forcing_choice(profile: ModelProfile, name: str) -> str | None:
+    """Force the one tool where the profile allows it; else send no ``tool_choice``."""
+    if not profile.tool_choice:
+        return None
+    if "function" in profile.tool_choice_forms:
+        return name
+    if "required" in profile.tool_choice_forms:
+        return "required"
+    return None
+
+
+def _instruction(schema: Mapping[str, Any] | type | None) -> str:
+    if schema is None:
+        return "Answer with a single JSON object and nothing else."
+    body = json_schema_of(schema) if is_model_class(schema) else _describe(schema)[2]
+    return (
+        "Answer with a single JSON object and nothing else. It must match this JSON "
+        f"schema:\n{json.dumps(body, ensure_ascii=False)}"
+    )
+
+
+def _with_instruction(instruction: str) -> RunnableLambda[LanguageModelInput, list[BaseMessage]]:
+    """Put ``instruction`` into the system prompt (a new one first, if there is none)."""
+
+    def add(value: LanguageModelInput) -> list[BaseMessage]:
+        if isinstance(value, PromptValue):
+            messages = value.to_messages()
+        elif isinstance(value, str):
+            messages = [HumanMessage(value)]
+        else:
+            messages = convert_to_messages(value)
+        first = messages[0] if messages else None
+        if isinstance(first, SystemMessage) and isinstance(first.content, str):
+            joined = f"{first.content}\n\n{instruction}" if first.content else instruction
+            return [first.model_copy(update={"content": joined}), *messages[1:]]
+        return [SystemMessage(instruction), *messages]
+
+    async def aadd(value: LanguageModelInput) -> list[BaseMessage]:
+        return add(value)
+
+    return RunnableLambda(add, afunc=aadd)
+
+
+def _check_finished(result: list[Generation], max_tokens: int | None) -> None:
+    generation = result[0] if result else None
+    if isinstance(generation, ChatGeneration):
+        message = generation.message
+        if message.response_metadata.get("finish_reason") == "length":
+            limit = f" (max_tokens={max_tokens})" if max_tokens is not None else ""
+            raise OutputTruncatedError(
+                "The structured output was cut off at the token limit"
+                f"{limit} before the JSON was complete (finish_reason 'length'); raise "
+                "max_tokens or ask for less.",
+                max_tokens=max_tokens,
+                raw=message,
+            )
+
+
+class _Checked(BaseCumulativeTransformOutputParser[Any]):
+    """A LangChain parser (``inner``) that first refuses an answer cut off at the limit.
+
+    Partial results still stream: a cut-off shows only on the last chunk, where the
+    finish reason is, and is raised there.
+    """
+
+    inner: Any
+    max_tokens: int | None = None
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        _check_finished(result, self.max_tokens)
+        return self.inner.parse_result(result, partial=partial)
+
+    def parse(self, text: str) -> Any:
+        return self.inner.parse(text)
+
+    @property
+    def _type(self) -> str:
+        return "mixroute_structured_output"
+
+
+def _parse_or_report(parser: Runnable[Any, Any]) -> RunnableLambda[dict[str, Any], Any]:
+    """``include_raw=True``: parse, and hand a parsing failure back instead of raising."""
+
+    def parse(value: dict[str, Any]) -> dict[str, Any]:
+        raw = value["raw"]
+        try:
+            parsed = parser.invoke(raw)
+        except OutputTruncatedError:
+            raise
+        except Exception as error:  # returned to the caller, as documented
+            return {"raw": raw, "parsed": None, "parsing_error": error}
+        return {"raw": raw, "parsed": parsed, "parsing_error": None}
+
+    async def aparse(value: dict[str, Any]) -> dict[str, Any]:
+        return parse(value)  # parsing is CPU work: no thread hop on the async path
+
+    return RunnableLambda(parse, afunc=aparse)
