@@ -1,0 +1,119 @@
+"""The core clients one ``Mixroute`` owns: made once, shared by copies, never serialized.
+
+The API key lives only here, inside the core's settings (a ``SecretStr``), never in a
+pydantic field of the LLM: so it is in no ``repr``, ``to_dict()``, JSON, pickle or
+instrumentation payload. The sync client (and its connection pool) is made on first
+use, so an LLM used only asynchronously never opens one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from mixroute.client import AsyncMixrouteClient, MixrouteClient
+from mixroute.errors import ConfigurationError
+from mixroute.settings import TimeoutLike
+
+__all__ = ["CoreClients"]
+
+
+class CoreClients:
+    """A sync and an async core client with the same settings.
+
+    Copies of the LLM (``model_copy``, ``copy.deepcopy``) share it, pools included; a
+    pickled LLM carries an empty one (the key is not pickled), so it is rebuilt from the
+    settings and ``MIXROUTE_API_KEY`` when unpickled.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        timeout: TimeoutLike,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        # The async client resolves and checks every setting now (key, URL, retries,
+        # timeout), so bad settings fail at construction; its pool is made on first use.
+        self._async: AsyncMixrouteClient | None = AsyncMixrouteClient(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=async_http_client,
+        )
+        self._timeout = timeout
+        self._http_client = http_client
+        self._sync: MixrouteClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """The resolved API root, including ``/v1``."""
+        return self.async_client.settings.base_url
+
+    @property
+    def async_client(self) -> AsyncMixrouteClient:
+        """The async client (its pool is made per event loop, on first use)."""
+        if self._async is None:
+            raise ConfigurationError(
+                "This Mixroute was unpickled without its API key; make a new one with "
+                "api_key=... or set MIXROUTE_API_KEY."
+            )
+        return self._async
+
+    @property
+    def sync_client(self) -> MixrouteClient:
+        """The sync client, made on first use with the async client's settings."""
+        client = self._sync
+        if client is None:
+            settings = self.async_client.settings
+            with self._lock:
+                if self._sync is None:
+                    self._sync = MixrouteClient(
+                        settings.api_key,
+                        base_url=settings.base_url,
+                        timeout=self._timeout,
+                        max_retries=settings.max_retries,
+                        default_headers=settings.default_headers,
+                        http_client=self._http_client,
+                    )
+                client = self._sync
+        return client
+
+    def close(self) -> None:
+        """Close the sync pool (not an ``http_client`` you passed in)."""
+        if self._sync is not None:
+            self._sync.close()
+
+    async def aclose(self) -> None:
+        """Close this event loop's async pool (not an ``async_http_client`` you passed in)."""
+        if self._async is not None:
+            await self._async.aclose()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CoreClients:
+        return self  # pools and the key are shared, never copied
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unbound, ())
+
+    def __repr__(self) -> str:
+        return "CoreClients(api_key=SecretStr('**********'))"
+
+
+def _unbound() -> CoreClients:
+    clients = CoreClients.__new__(CoreClients)
+    clients._async = None
+    clients._sync = None
+    clients._timeout = None
+    clients._http_client = None
+    clients._lock = threading.Lock()
+    return clients

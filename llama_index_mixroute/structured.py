@@ -1,0 +1,210 @@
+"""Structured output: which program makes a pydantic object, chosen from the model's profile.
+
+``ModelProfile.structured_output_method`` says what the model does best:
+
+- ``json_schema``: the native ``response_format`` (:class:`JsonSchemaProgram`, the answer
+  validated with ``model_validate_json``);
+- ``function_calling``: LlamaIndex's ``FunctionCallingProgram``, the tool required;
+- ``json_mode``: the schema in the prompt (LlamaIndex's ``LLMTextCompletionProgram``),
+  with ``response_format={"type": "json_object"}`` where the model has JSON mode.
+
+A ``pydantic_program_mode`` other than ``DEFAULT`` is the user's choice and is left to
+LlamaIndex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any, Generic
+
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
+from llama_index.core.prompts.base import BasePromptTemplate
+from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
+from llama_index_instrumentation import get_dispatcher
+
+from mixroute.errors import OutputTruncatedError
+from mixroute.response import ChatCompletion
+
+if TYPE_CHECKING:
+    from llama_index_mixroute.llm import Mixroute
+
+__all__ = ["JsonSchemaProgram", "arun_program", "choose_program", "parse_structured", "run_program"]
+
+dispatcher = get_dispatcher(__name__)
+
+Chosen = tuple[BasePydanticProgram[Model], dict[str, Any]]
+"""A program and the LLM keyword arguments it needs."""
+
+
+def choose_program(
+    llm: Mixroute, output_cls: type[Model], prompt: BasePromptTemplate
+) -> Chosen[Model] | None:
+    """The program for ``output_cls`` and the LLM keyword arguments it needs, or ``None``.
+
+    ``None`` means LlamaIndex's own choice (a ``pydantic_program_mode`` was set).
+    """
+    if llm.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+        return None
+    profile = llm.profile
+    method = profile.structured_output_method
+    if method == "json_schema":
+        return JsonSchemaProgram(output_cls, prompt, llm), {}
+    if method == "function_calling" and llm.metadata.is_function_calling_model:
+        from llama_index.core.program.function_program import FunctionCallingProgram
+
+        program = FunctionCallingProgram.from_defaults(
+            output_cls=output_cls, llm=llm, prompt=prompt, tool_required=True
+        )
+        return program, {}
+    from llama_index.core.program.llm_program import LLMTextCompletionProgram
+
+    # The program sets its parser on the prompt it is given: give it a copy.
+    text_program = LLMTextCompletionProgram.from_defaults(
+        output_cls=output_cls, prompt=prompt.model_copy(), llm=llm
+    )
+    extra = {"response_format": "json_object"} if profile.json_mode else {}
+    return text_program, extra
+
+
+def run_program(
+    chosen: Chosen[Model],
+    prompt: BasePromptTemplate,
+    llm_kwargs: dict[str, Any] | None,
+    prompt_args: dict[str, Any],
+) -> Model:
+    """Run a chosen program once, with the events LlamaIndex's ``structured_predict`` sends."""
+    program, extra = chosen
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(
+            output_cls=program.output_cls, template=prompt, template_args=prompt_args
+        )
+    )
+    result = program(llm_kwargs={**extra, **(llm_kwargs or {})}, **prompt_args)
+    output = _single(result, program.output_cls)
+    dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+    return output
+
+
+async def arun_program(
+    chosen: Chosen[Model],
+    prompt: BasePromptTemplate,
+    llm_kwargs: dict[str, Any] | None,
+    prompt_args: dict[str, Any],
+) -> Model:
+    """The async :func:`run_program`."""
+    program, extra = chosen
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(
+            output_cls=program.output_cls, template=prompt, template_args=prompt_args
+        )
+    )
+    result = await program.acall(llm_kwargs={**extra, **(llm_kwargs or {})}, **prompt_args)
+    output = _single(result, program.output_cls)
+    dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+    return output
+
+
+def _single(result: object, output_cls: type[Model]) -> Model:
+    if isinstance(result, list):
+        result = result[0] if result else None
+    if not isinstance(result, output_cls):
+        raise TypeError(
+            f"structured_predict expected a {output_cls.__name__}, got {type(result).__name__}."
+        )
+    return result
+
+
+def parse_structured(response: ChatResponse, output_cls: type[Model]) -> Model:
+    """Validate the answer's text as ``output_cls``.
+
+    An answer cut off at the token limit raises the core's ``OutputTruncatedError`` (with
+    the response as ``raw``); a refusal or no text raises ``ValueError``.
+    """
+    raw = response.raw
+    if isinstance(raw, ChatCompletion) and raw.finish_reason == "length":
+        raise OutputTruncatedError(raw=response)
+    content = response.message.content
+    if not content:
+        refusal = response.message.additional_kwargs.get("refusal")
+        reason = f"refused: {refusal}" if refusal else "returned no text"
+        raise ValueError(f"The model {reason}; expected a {output_cls.__name__} as JSON.")
+    return output_cls.model_validate_json(content)
+
+
+class JsonSchemaProgram(BasePydanticProgram[Model], Generic[Model]):
+    """Ask for ``output_cls`` through the native ``json_schema`` response format.
+
+    The core builds the ``response_format`` from the class (strict when the LLM is).
+    """
+
+    def __init__(self, output_cls: type[Model], prompt: BasePromptTemplate, llm: Mixroute):
+        self._output_cls = output_cls
+        self._prompt = prompt
+        self._llm = llm
+
+    @property
+    def output_cls(self) -> type[Model]:
+        """The pydantic class the answer is validated as."""
+        return self._output_cls
+
+    def _messages(self, prompt_args: dict[str, Any]) -> list[ChatMessage]:
+        messages = self._prompt.format_messages(llm=self._llm, **prompt_args)
+        return self._llm._extend_messages(messages)
+
+    def _llm_kwargs(self, llm_kwargs: dict[str, Any] | None) -> dict[str, Any]:
+        kwargs = dict(llm_kwargs or {})
+        kwargs.pop("tool_choice", None)
+        kwargs["response_format"] = self._output_cls
+        return kwargs
+
+    def __call__(
+        self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any
+    ) -> Model:
+        """Ask once and validate the answer."""
+        response = self._llm.chat(self._messages(prompt_args), **self._llm_kwargs(llm_kwargs))
+        return parse_structured(response, self._output_cls)
+
+    async def acall(
+        self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any
+    ) -> Model:
+        """The async :meth:`__call__`."""
+        messages = self._messages(prompt_args)
+        response = await self._llm.achat(messages, **self._llm_kwargs(llm_kwargs))
+        return parse_structured(response, self._output_cls)
+
+    def stream_call(
+        self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any
+    ) -> Generator[Any, None, None]:
+        """Yield a partial object per streamed piece, the last one complete."""
+        from llama_index.core.program.streaming_utils import (
+            process_streaming_content_incremental,
+        )
+
+        messages = self._messages(prompt_args)
+        current = None
+        for response in self._llm.stream_chat(messages, **self._llm_kwargs(llm_kwargs)):
+            current = process_streaming_content_incremental(response, self._output_cls, current)
+            yield current
+
+    async def astream_call(
+        self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any
+    ) -> AsyncGenerator[Any, None]:
+        """The async :meth:`stream_call`."""
+        from llama_index.core.program.streaming_utils import (
+            process_streaming_content_incremental,
+        )
+
+        messages = self._messages(prompt_args)
+        stream = await self._llm.astream_chat(messages, **self._llm_kwargs(llm_kwargs))
+
+        async def objects() -> AsyncGenerator[Any, None]:
+            current = None
+            async for response in stream:
+                current = process_streaming_content_incremental(response, self._output_cls, current)
+                yield current
+
+        return objects()
