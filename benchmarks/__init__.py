@@ -1,0 +1,1 @@
+"""Benchmarks of the mixroute clients against raw httpx; run ``python -m benchmarks.run``."""
