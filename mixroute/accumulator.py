@@ -85,6 +85,11 @@ _PLAIN_DELTA = frozenset(
     {"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal"}
 )
 _KNOWN_DELTA = _PLAIN_DELTA | {"annotations"}
+# The usual chunk: one choice whose delta is a piece of text, nothing else to read.
+_TEXT_ONLY_CHUNK = frozenset(
+    {"id", "object", "created", "model", "system_fingerprint", "choices", "usage", "provider"}
+)
+_TEXT_ONLY_DELTA = frozenset({"role", "content"})
 
 
 class StreamAccumulator:
@@ -120,6 +125,9 @@ class StreamAccumulator:
 
     def feed(self, chunk: Mapping[str, Any]) -> list[ChunkDelta]:
         """Take one decoded chunk; return the deltas it carries (one per choice touched)."""
+        text_only = self._text_only(chunk)
+        if text_only is not None:
+            return text_only
         if chunk.get("error"):
             raise APIStreamError(
                 error_message(chunk) or "The server reported an error mid-stream.", body=chunk
@@ -161,6 +169,41 @@ class StreamAccumulator:
             deltas[0].id = self.id
             deltas[0].model = self.model
         return deltas
+
+    def _text_only(self, chunk: Mapping[str, Any]) -> list[ChunkDelta] | None:
+        """The fast path for a chunk that only adds text to an answer; else ``None``.
+
+        It reads exactly what the general path would, for the shape most chunks have.
+        """
+        choices = chunk.get("choices")
+        if type(choices) is not list or len(choices) != 1 or chunk.get("usage"):
+            return None
+        raw = choices[0]
+        if type(raw) is not dict or raw.get("finish_reason") is not None or raw.get("logprobs"):
+            return None
+        delta = raw.get("delta")
+        index = raw.get("index", 0)
+        if type(delta) is not dict or type(index) is not int:
+            return None
+        content = delta.get("content")
+        if type(content) is not str or not (delta.keys() <= _TEXT_ONLY_DELTA):
+            return None
+        state = self._choices.get(index)
+        if state is None or state.splitter is not None or not (chunk.keys() <= _TEXT_ONLY_CHUNK):
+            return None
+        if self.id is None:
+            chunk_id = chunk.get("id")
+            if type(chunk_id) is str:
+                self.id = chunk_id
+        model = chunk.get("model")
+        if model and type(model) is str:
+            self.model = model
+        fingerprint = chunk.get("system_fingerprint")
+        if fingerprint and type(fingerprint) is str:
+            self.fingerprint = fingerprint
+        if content:
+            state.content.append(content)
+        return [ChunkDelta(index, content or None, id=self.id, model=self.model)]
 
     def _feed_choice(self, raw: object) -> ChunkDelta:
         # ``type(x) is dict`` first: JSON objects are dicts, and the ABC check costs more.

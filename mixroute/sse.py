@@ -49,6 +49,20 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume the next bytes of the stream; return the events they complete."""
+        if (
+            # The usual read: exactly one whole "data: ...\n\n" event and nothing pending.
+            chunk[-2:] == b"\n\n"
+            and chunk[:6] == b"data: "
+            and not self._buffer
+            and not self._data
+            and self._started
+            and not self._skip_lf
+            and not self._event
+            and chunk.count(b"\n") == 2
+            and b"\r" not in chunk
+        ):
+            data = chunk[6:-2].decode("utf-8", errors="replace")
+            return [ServerSentEvent(data, "message", self._id, self._retry)]
         if self._skip_lf and chunk:
             self._skip_lf = False
             if chunk[:1] == b"\n":
