@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Unpack
@@ -27,11 +29,20 @@ from mixroute.response import ChatCompletion, parse_completion
 from mixroute.retry import RetryPolicy
 from mixroute.settings import ClientSettings, TimeoutLike, redact, redact_data, resolve_timeout
 from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
-from mixroute.transport import Attempts, send, send_async
+from mixroute.transport import Attempts, redact_error, send, send_async
 
 __all__ = ["AsyncMixrouteClient", "MixrouteClient"]
 
 _POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    # What httpx builds for verify=True, built once: loading the CA bundle costs ~30 ms, and
+    # a pool is made per client, and per event loop for the async client.
+    return httpx.create_ssl_context()
+
+
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 
 
@@ -104,7 +115,14 @@ class _BaseClient:
         extra_headers: Mapping[str, str] | None,
         timeout: TimeoutLike,
     ) -> Any:
-        content = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON, and a gateway would reject them.
+            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequestError(
+                f"The request body is not JSON ({exc}); extra_body and dict messages may hold "
+                "only str, int, float (not NaN or infinity), bool, None, list and dict values."
+            ) from None
         headers = self._headers
         if extra_headers:
             headers = {**headers, **_header_names_lowered(extra_headers)}
@@ -140,6 +158,7 @@ class _BaseClient:
             return parse_completion(body, inline_think_tags=profile.inline_think_tags)
         except APIResponseValidationError as exc:
             exc.request = response.request
+            redact_error(exc, self.settings.api_key)
             raise
 
 
@@ -175,7 +194,7 @@ class MixrouteClient(_BaseClient):
         super().__init__(api_key, base_url, timeout, max_retries, default_headers, retry_policy)
         self._owns_http = http_client is None
         self.http_client = http_client or httpx.Client(
-            timeout=self.settings.timeout, limits=_POOL_LIMITS
+            timeout=self.settings.timeout, limits=_POOL_LIMITS, verify=_default_ssl_context()
         )
 
     def create(
@@ -245,7 +264,7 @@ class MixrouteClient(_BaseClient):
 
         profile = profile or get_profile(str(body.get("model", "")))
         decoder = StreamDecoder(inline_think_tags=profile.inline_think_tags)
-        return ChatStream(response, decoder, reopen)
+        return ChatStream(response, decoder, reopen, secret=secret)
 
     def close(self) -> None:
         """Close the connection pool (not a client you passed in)."""
@@ -295,7 +314,9 @@ class AsyncMixrouteClient(_BaseClient):
         if self._http is None or self._loop is not loop:
             # A pool's connections belong to the loop that opened them: a new loop gets a
             # new pool, and the old one is dropped with its loop.
-            self._http = httpx.AsyncClient(timeout=self.settings.timeout, limits=_POOL_LIMITS)
+            self._http = httpx.AsyncClient(
+                timeout=self.settings.timeout, limits=_POOL_LIMITS, verify=_default_ssl_context()
+            )
             self._loop = loop
         return self._http
 
@@ -370,7 +391,7 @@ class AsyncMixrouteClient(_BaseClient):
 
         profile = profile or get_profile(str(body.get("model", "")))
         decoder = StreamDecoder(inline_think_tags=profile.inline_think_tags)
-        return AsyncChatStream(response, decoder, reopen)
+        return AsyncChatStream(response, decoder, reopen, secret=secret)
 
     async def aclose(self) -> None:
         """Close this loop's connection pool (not a client you passed in)."""

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from mixroute.accumulator import ChunkDelta, StreamAccumulator
 from mixroute.errors import (
@@ -24,7 +25,7 @@ from mixroute.errors import (
 )
 from mixroute.response import AssistantMessage, ChatCompletion
 from mixroute.sse import ServerSentEvent, SSEDecoder
-from mixroute.transport import connection_error
+from mixroute.transport import connection_error, redact_error
 
 __all__ = ["AsyncChatStream", "ChatStream", "StreamDecoder"]
 
@@ -37,7 +38,7 @@ class StreamDecoder:
     first, then raises it (the next :meth:`feed` or :meth:`end` raises it too).
     """
 
-    __slots__ = ("accumulator", "done", "error", "finished", "sse")
+    __slots__ = ("_head", "accumulator", "done", "error", "finished", "sse")
 
     def __init__(self, *, inline_think_tags: bool = False) -> None:
         self.sse = SSEDecoder()
@@ -45,14 +46,20 @@ class StreamDecoder:
         self.done = False
         self.finished = False
         self.error: MixrouteError | None = None
+        # The body's first bytes, kept until an event shows it is an event stream: a JSON
+        # error or an HTML page sent instead must end in its own message, not "ended early".
+        self._head: bytes | None = b""
 
     def feed(self, data: bytes) -> list[ChunkDelta]:
         """Decode the next bytes; return the deltas they complete."""
         if self.error is not None:
             raise self.error
+        if self._head is not None and len(self._head) < _HEAD_LIMIT:
+            self._head += data[: _HEAD_LIMIT - len(self._head)]
         events = self.sse.feed(data)
         if not events:
             return []
+        self._head = None
         if len(events) == 1:
             return self._event(events[0])
         return self._events(events)
@@ -61,10 +68,15 @@ class StreamDecoder:
         """Flush at the end of the body; raise if it ended before the answer did."""
         if self.error is not None:
             raise self.error
-        deltas = self._events(self.sse.flush())
+        events = self.sse.flush()
+        if events:
+            self._head = None
+        deltas = self._events(events)
         if self.error is not None:
             return deltas
         if not self.done and not self._saw_finish():
+            if self._head is not None:
+                _raise_if_not_event_stream(self._head)
             raise APIConnectionError(
                 "The stream ended before the answer was complete (no [DONE] and no finish_reason)."
             )
@@ -114,6 +126,39 @@ class StreamDecoder:
         return self.accumulator.feed(chunk)
 
 
+_HEAD_LIMIT = 4096
+
+
+def _raise_if_not_event_stream(head: bytes) -> None:
+    """Type a body that held no event at all: a JSON object or an HTML page, not SSE."""
+    text = head.decode("utf-8", errors="replace").strip()
+    if not text.startswith(("{", "[", "<")):
+        return  # nothing, or only SSE comments: the stream was dropped
+    body = _json_or_text(text)
+    if isinstance(body, dict) and body.get("error"):
+        message = error_message(body) or "The server answered the stream with an error."
+        raise APIStreamError(message, body=body)
+    raise APIResponseValidationError(
+        f"The server answered a stream request with a body that is not an event stream: "
+        f"{text[:200]!r}",
+        body=body,
+    )
+
+
+def _check_status(response: httpx.Response) -> None:
+    # Error statuses were typed before the stream opened; what else is not 2xx is a 3xx
+    # (httpx follows no redirects): an http:// base_url redirected, a proxy's login page.
+    if 200 <= response.status_code < 300:
+        return
+    location = response.headers.get("location")
+    where = f" to {location!r}" if location else ""
+    raise APIResponseValidationError(
+        f"The server answered {response.status_code} {response.reason_phrase}{where} "
+        "instead of an event stream; check base_url.",
+        request=response.request,
+    )
+
+
 def _json_or_text(data: str) -> Any:
     try:
         return json.loads(data)
@@ -124,8 +169,11 @@ def _json_or_text(data: str) -> Any:
 class _StreamBase:
     """What both streams share: the decoder, the final completion, and error framing."""
 
-    def __init__(self, response: httpx.Response, decoder: StreamDecoder) -> None:
+    def __init__(
+        self, response: httpx.Response, decoder: StreamDecoder, secret: SecretStr | None
+    ) -> None:
         self.response = response
+        self._secret = secret
         self._decoder = decoder
         self._think = decoder.accumulator.inline_think_tags
         self._delivered = False
@@ -148,6 +196,8 @@ class _StreamBase:
             error = exc
         else:  # pragma: no cover - defensive: never let a bare exception escape
             error = APIConnectionError(f"Stream failed: {exc!r}")
+        if self._secret is not None:  # a server may echo the key in an error event
+            redact_error(error, self._secret)
         error.partial = self._decoder.accumulator.message()
         return error
 
@@ -171,14 +221,17 @@ class ChatStream(_StreamBase):
         response: httpx.Response,
         decoder: StreamDecoder,
         reopen: Callable[[MixrouteError], httpx.Response] | None = None,
+        *,
+        secret: SecretStr | None = None,
     ) -> None:
-        super().__init__(response, decoder)
+        super().__init__(response, decoder, secret)
         self._reopen = reopen
 
     def __iter__(self) -> Iterator[ChunkDelta]:
         while not self._stopped:
             decoder = self._decoder
             try:
+                _check_status(self.response)
                 for data in self.response.iter_bytes():
                     for delta in decoder.feed(data):
                         self._delivered = True
@@ -235,8 +288,10 @@ class AsyncChatStream(_StreamBase):
         response: httpx.Response,
         decoder: StreamDecoder,
         reopen: Callable[[MixrouteError], Awaitable[httpx.Response]] | None = None,
+        *,
+        secret: SecretStr | None = None,
     ) -> None:
-        super().__init__(response, decoder)
+        super().__init__(response, decoder, secret)
         self._reopen = reopen
         self._pending: list[ChunkDelta] = []
         self._raw: AsyncIterator[bytes] | None = None
@@ -278,6 +333,7 @@ class AsyncChatStream(_StreamBase):
             self._stopped = True
             return []
         if self._raw is None:
+            _check_status(self.response)
             self._raw = self.response.aiter_bytes()
         try:
             data = await self._raw.__anext__()

@@ -24,7 +24,7 @@ from mixroute.errors import (
 from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
 from mixroute.settings import redact, redact_data
 
-__all__ = ["Attempts", "connection_error", "send", "send_async"]
+__all__ = ["Attempts", "connection_error", "redact_error", "send", "send_async"]
 
 logger = logging.getLogger("mixroute")
 
@@ -76,14 +76,21 @@ def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> API
     return error
 
 
-def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:
-    error = status_error_from_response(response)
-    # Some servers echo the key in a 401: scrub it from the message and the parsed body.
+def redact_error(error: MixrouteError, secret: SecretStr) -> None:
+    """Scrub the key from an error's message and parsed body (some servers echo it back)."""
+    if not isinstance(error, APIError):
+        return
     clean = redact(error.message, secret)
     if clean != error.message:
         error.message = clean
         error.args = (clean,)
     error.body = redact_data(error.body, secret)
+
+
+def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:
+    error = status_error_from_response(response)
+    # Some servers echo the key in a 401: scrub it from the message and the parsed body.
+    redact_error(error, secret)
     return error
 
 

@@ -1,0 +1,202 @@
+"""What a driver is: one way of calling the gateway (a client, sync or async, streamed or not).
+
+A scenario says what the server does and what the caller must see; a driver says how the
+call is made. Every driver turns a call into the same :class:`Outcome`, so one assertion
+checks a scenario against the core, LangChain's ``ChatMixroute`` and LlamaIndex's
+``Mixroute`` alike. A new driver is a small class with two methods: ``client`` (open what
+the framework calls, from a :class:`CallConfig`) and ``call`` (make one call, appending each
+piece of content to ``sink`` as it is delivered, and return the final text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from mixroute import RetryPolicy
+
+MODEL = "gpt-4o"
+MESSAGES = [{"role": "user", "content": "Say hello"}]
+API_KEY = "sk-reliability-0123456789abcdefSECRET"
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One SSL context for the httpx clients drivers make (building one costs ~30 ms)."""
+    return httpx.create_ssl_context()
+
+
+@dataclass
+class CallConfig:
+    """The client settings a scenario asks for; ``sleeps`` records the retry waits."""
+
+    base_url: str
+    max_retries: int = 2
+    timeout: float = 0.5
+    api_key: str = API_KEY
+    sleeps: list[float] = field(default_factory=list)
+
+    def retry_policy(self) -> RetryPolicy:
+        """The policy with no jitter and an instant sleep that records each wait."""
+
+        async def asleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            jitter=lambda: 0.0,
+            sleep=self.sleeps.append,
+            asleep=asleep,
+        )
+
+
+@dataclass
+class Outcome:
+    """How one call ended, whatever the driver."""
+
+    chunks: list[str]
+    text: str | None = None
+    error: BaseException | None = None
+    elapsed: float = 0.0
+
+    @property
+    def delivered(self) -> str:
+        return "".join(self.chunks)
+
+
+class Driver(ABC):
+    """One way of calling; subclasses are :class:`SyncDriver` or :class:`AsyncDriver`."""
+
+    name: ClassVar[str]
+    streams: ClassVar[bool]
+    is_async: ClassVar[bool]
+
+    @abstractmethod
+    def run(self, config: CallConfig, calls: int = 1, pause: float = 0.0) -> list[Outcome]:
+        """Open a client, make ``calls`` calls ``pause`` seconds apart, close it."""
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class SyncDriver(Driver):
+    is_async = False
+
+    @abstractmethod
+    def client(self, config: CallConfig) -> AbstractContextManager[Any]:
+        """Open the client (closed when the context exits)."""
+
+    @abstractmethod
+    def call(self, client: Any, sink: list[str]) -> str | None:
+        """Make one call; append streamed content to ``sink``; return the final text."""
+
+    def run(self, config: CallConfig, calls: int = 1, pause: float = 0.0) -> list[Outcome]:
+        outcomes = []
+        with self.client(config) as client:
+            for index in range(calls):
+                if index:
+                    time.sleep(pause)
+                outcomes.append(self._timed(client))
+        return outcomes
+
+    def _timed(self, client: Any) -> Outcome:
+        outcome = Outcome([])
+        start = time.perf_counter()
+        try:
+            outcome.text = self.call(client, outcome.chunks)
+        except Exception as exc:
+            outcome.error = exc
+        outcome.elapsed = time.perf_counter() - start
+        return outcome
+
+
+class SyncStreamDriver(SyncDriver):
+    """A sync streaming driver: also hands out the raw stream, for early-exit tests."""
+
+    streams = True
+
+    @abstractmethod
+    def open_stream(self, client: Any) -> AbstractContextManager[Iterator[str]]:
+        """A stream of content pieces; leaving the context closes it, however it is left."""
+
+    def call(self, client: Any, sink: list[str]) -> str | None:
+        with self.open_stream(client) as pieces:
+            for piece in pieces:
+                sink.append(piece)
+        return "".join(sink)
+
+
+class AsyncDriver(Driver):
+    is_async = True
+
+    @abstractmethod
+    def client(self, config: CallConfig) -> AbstractAsyncContextManager[Any]:
+        """Open the client (closed when the context exits)."""
+
+    @abstractmethod
+    async def call(self, client: Any, sink: list[str]) -> str | None:
+        """Make one call; append streamed content to ``sink``; return the final text."""
+
+    def run(self, config: CallConfig, calls: int = 1, pause: float = 0.0) -> list[Outcome]:
+        return asyncio.run(self.arun(config, calls, pause))
+
+    async def arun(self, config: CallConfig, calls: int = 1, pause: float = 0.0) -> list[Outcome]:
+        outcomes = []
+        async with self.client(config) as client:
+            for index in range(calls):
+                if index:
+                    await asyncio.sleep(pause)
+                outcomes.append(await self.timed(client))
+        return outcomes
+
+    async def timed(self, client: Any) -> Outcome:
+        outcome = Outcome([])
+        start = time.perf_counter()
+        try:
+            outcome.text = await self.call(client, outcome.chunks)
+        except Exception as exc:
+            outcome.error = exc
+        outcome.elapsed = time.perf_counter() - start
+        return outcome
+
+
+class AsyncStreamDriver(AsyncDriver):
+    """An async streaming driver: also hands out the raw stream, for cancellation tests."""
+
+    streams = True
+
+    @abstractmethod
+    def open_stream(self, client: Any) -> AbstractAsyncContextManager[AsyncIterator[str]]:
+        """A stream of content pieces; leaving the context closes it, however it is left."""
+
+    @abstractmethod
+    async def start_stream(self, client: Any) -> StreamHandle:
+        """A stream the caller iterates and closes itself (``break`` then ``aclose``)."""
+
+    async def call(self, client: Any, sink: list[str]) -> str | None:
+        async with self.open_stream(client) as pieces:
+            async for piece in pieces:
+                sink.append(piece)
+        return "".join(sink)
+
+
+class StreamHandle(ABC):
+    """An async iterator of content pieces with an ``aclose``."""
+
+    def __aiter__(self) -> StreamHandle:
+        return self
+
+    @abstractmethod
+    async def __anext__(self) -> str: ...
+
+    @abstractmethod
+    async def aclose(self) -> None: ...
