@@ -4,9 +4,11 @@ The LangChain and LlamaIndex adapters (``langchain_mixroute``, ``llama_index_mix
 are thin layers over this package; everything about the wire lives here.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mixroute.accumulator import ChunkDelta, StreamAccumulator, ToolCallDelta
 from mixroute.citations import Citation
-from mixroute.client import AsyncMixrouteClient, MixrouteClient
 from mixroute.errors import (
     APIConnectionError,
     APIError,
@@ -50,7 +52,30 @@ from mixroute.response import (
 )
 from mixroute.retry import RetryPolicy
 from mixroute.sse import ServerSentEvent, SSEDecoder
-from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
+
+if TYPE_CHECKING:
+    from mixroute.client import AsyncMixrouteClient, MixrouteClient
+    from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
+
+# The clients and streams are loaded on first use, and httpx with them: a framework that
+# imports this package at start-up does not pay for the HTTP stack until it sends.
+_LAZY = {
+    "AsyncMixrouteClient": "mixroute.client",
+    "MixrouteClient": "mixroute.client",
+    "AsyncChatStream": "mixroute.streaming",
+    "ChatStream": "mixroute.streaming",
+    "StreamDecoder": "mixroute.streaming",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mixroute' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

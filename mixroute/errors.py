@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from mixroute.retry import retry_after_seconds
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: importing the errors does not import httpx
+    import httpx
+
     from mixroute.response import AssistantMessage
 
 __all__ = [
