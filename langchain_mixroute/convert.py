@@ -184,7 +184,8 @@ def _assistant(message: AIMessage, where: str) -> AssistantMessage:
     if isinstance(content, str):
         text: str | None = content
     else:
-        texts, thoughts = _assistant_blocks(content, where)
+        called = {call.get("id") for call in message.tool_calls}
+        texts, thoughts = _assistant_blocks(content, where, called)
         text = "".join(texts)
         if reasoning is None and thoughts:
             reasoning = "".join(thoughts)
@@ -207,7 +208,9 @@ def _assistant(message: AIMessage, where: str) -> AssistantMessage:
     )
 
 
-def _assistant_blocks(content: list[Any], where: str) -> tuple[list[str], list[str]]:
+def _assistant_blocks(
+    content: list[Any], where: str, called: set[str | None]
+) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     thoughts: list[str] = []
     for i, block in enumerate(content):
@@ -219,6 +222,8 @@ def _assistant_blocks(content: list[Any], where: str) -> tuple[list[str], list[s
             texts.append(str(block.get("text", "")))
         elif kind == "reasoning":
             thoughts.append(str(block.get("reasoning", "")))
+        elif kind == "tool_use" and block.get("id") in called:
+            continue  # Anthropic's copy of a call that tool_calls carries (ChatAnthropic history)
         elif kind not in _AI_SKIPPED:
             raise InvalidRequestError(
                 f"{where}.content[{i}]: an assistant turn cannot carry a {kind!r} block "

@@ -31,6 +31,7 @@ from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from mixroute import ModelProfile, OutputTruncatedError
 from mixroute.structured import is_model_class, json_schema_of, response_format_for
@@ -77,7 +78,7 @@ def structured_runnable(
             parallel_tool_calls=False if profile.parallel_tool_calls else None,
             ls_structured_output_format=traced,
         )
-        if is_model_class(schema):
+        if _is_pydantic_class(schema):
             inner: Any = PydanticToolsParser(tools=[schema], first_tool_only=True)
         else:
             inner = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
@@ -91,7 +92,7 @@ def structured_runnable(
                 response_format={"type": "json_object"}, ls_structured_output_format=traced
             )
             llm = _with_instruction(_instruction(schema)) | bound
-        if is_model_class(schema):
+        if _is_pydantic_class(schema):
             inner = PydanticOutputParser(pydantic_object=schema)
         else:
             inner = JsonOutputParser()
@@ -99,6 +100,11 @@ def structured_runnable(
     if not include_raw:
         return llm | parser
     return RunnableMap(raw=llm) | _parse_or_report(parser)
+
+
+def _is_pydantic_class(schema: object) -> bool:
+    """A pydantic 2 model, or a pydantic 1 one (``pydantic.v1``): parsed into instances."""
+    return isinstance(schema, type) and is_basemodel_subclass(schema)
 
 
 def _dict_or_type(schema: Mapping[str, Any] | type) -> dict[str, Any] | type:

@@ -217,6 +217,36 @@ def test_assistant_tool_calls_go_back_as_wire_calls() -> None:
     ]
 
 
+def test_an_anthropic_tool_use_copy_of_a_call_is_left_to_tool_calls() -> None:
+    # A history from ChatAnthropic keeps each call twice: a tool_use block and tool_calls.
+    turn = AIMessage(
+        [
+            {"type": "text", "text": "Let me add."},
+            {"type": "tool_use", "id": "abc", "name": "add", "input": {"a": 1}},
+        ],
+        tool_calls=[{"name": "add", "args": {"a": 1}, "id": "abc"}],
+    )
+    assert wire(turn) == [
+        {
+            "role": "assistant",
+            "content": "Let me add.",
+            "tool_calls": [
+                {
+                    "id": "abc",
+                    "type": "function",
+                    "function": {"name": "add", "arguments": '{"a": 1}'},
+                }
+            ],
+        }
+    ]
+
+
+def test_a_tool_use_block_without_its_call_is_refused() -> None:
+    turn = AIMessage([{"type": "tool_use", "id": "abc", "name": "add", "input": {"a": 1}}])
+    with pytest.raises(InvalidRequestError, match=r"messages\[0\]\.content\[0\].*'tool_use'"):
+        wire(turn)
+
+
 def test_reasoning_goes_back_only_where_the_vendor_needs_it() -> None:
     thinking_call = AIMessage(
         "",

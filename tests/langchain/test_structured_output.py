@@ -11,6 +11,7 @@ import pytest
 from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel
+from pydantic import v1 as pydantic_v1
 from scripted_mixroute import Script, chunk, completion, model_for
 from typing_extensions import TypedDict
 
@@ -117,6 +118,26 @@ def test_json_mode_puts_the_schema_in_the_system_prompt(kind: str) -> None:
     assert system["content"].startswith("Be brief.\n\nAnswer with a single JSON object")
     assert json.dumps(PARAMETERS["properties"]) in system["content"]
     assert body["messages"][1] == {"role": "user", "content": "Hi"}
+
+
+class AnswerV1(pydantic_v1.BaseModel):
+    """An answer with its summary."""
+
+    summary: str
+
+
+@pytest.mark.parametrize(
+    ("method", "reply"),
+    [
+        ("json_schema", text_reply()),
+        ("function_calling", tool_reply(name="AnswerV1")),
+        ("json_mode", text_reply()),
+    ],
+)
+def test_a_pydantic_v1_model_is_parsed_into_an_instance(method: str, reply: Any) -> None:
+    script = Script(reply)
+    structured = model_for(script).with_structured_output(AnswerV1, method=method)
+    assert structured.invoke("Hi") == AnswerV1(summary="AI.")
 
 
 def test_json_mode_without_a_schema_returns_a_dict() -> None:

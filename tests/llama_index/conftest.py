@@ -1,8 +1,16 @@
-"""Fixtures of the LlamaIndex adapter's tests: the async backend, and no key from the environment."""
+"""Fixtures of the LlamaIndex adapter's tests: the async backend, no key from the
+environment, and the cassette settings."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from vcr.cassette import Cassette
+
+from mixroute.testing import mixroute_vcr_config
 
 
 @pytest.fixture
@@ -11,7 +19,34 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_environment_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_environment_settings(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A developer's own MIXROUTE_* variables must not change what these tests send.
+    # Cassette tests pass both settings explicitly, and recording them from a server
+    # reads both from the environment, so theirs stays.
+    if request.node.get_closest_marker("vcr") is not None:
+        return
     monkeypatch.delenv("MIXROUTE_API_KEY", raising=False)
     monkeypatch.delenv("MIXROUTE_BASE_URL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def vcr_config(record_mode: str) -> dict[str, Any]:
+    """The cassette kit's settings (scrubbing, strict JSON matching, provenance).
+
+    Re-recording (``--record-mode=all``, as ``make test-local-server`` does) drops what the
+    test no longer sends: vcrpy would otherwise keep those stale exchanges beside the new.
+    """
+    return mixroute_vcr_config(drop_unused_requests=record_mode == "all")
+
+
+@pytest.fixture
+def sent_bodies(vcr: Cassette) -> Callable[[], list[dict[str, Any]]]:
+    """The JSON bodies this test sent, so far.
+
+    On replay these are the recorded requests, each matched to what was really sent;
+    while re-recording, vcrpy keeps the loaded exchanges first, so they are skipped.
+    """
+    start = len(vcr.data) if vcr.record_mode == "all" else 0
+    return lambda: [json.loads(request.body) for request in vcr.requests[start:]]
