@@ -9,9 +9,8 @@ the settings and hands LangChain's types to the modules that convert them
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
-import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile as LCModelProfile
@@ -19,7 +18,15 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, SkipValidation, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    SkipValidation,
+    ValidationInfo,
+    field_validator,
+)
 
 from langchain_mixroute import content_blocks  # noqa: F401  (registers the block translator)
 from langchain_mixroute.chunks import astream_chunks, stream_chunks
@@ -36,8 +43,7 @@ from langchain_mixroute.options import (
 from langchain_mixroute.results import PROVIDER, chat_result
 from langchain_mixroute.tools import ToolLike, checked_tool_choice, format_tools
 from mixroute import (
-    AsyncMixrouteClient,
-    MixrouteClient,
+    ConfigurationError,
     ModelProfile,
     RetryPolicy,
     SearchOptions,
@@ -45,6 +51,9 @@ from mixroute import (
     build_request_body,
     get_profile,
 )
+
+if TYPE_CHECKING:
+    from mixroute import AsyncMixrouteClient, MixrouteClient
 
 __all__ = ["ChatMixroute"]
 
@@ -83,7 +92,7 @@ class ChatMixroute(BaseChatModel):
     """Seed for best-effort reproducible sampling."""
     n: int | None = None
     """How many answers to generate."""
-    timeout: float | tuple[float | None, float | None] | httpx.Timeout | None = None
+    timeout: float | tuple[float | None, float | None] | Any | None = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; default 600 s read."""
     max_retries: int = 2
     """Retries of connection failures, timeouts, 408/409/429 and 5xx, with backoff."""
@@ -109,9 +118,11 @@ class ChatMixroute(BaseChatModel):
     """Fields merged into the request body last (the escape hatch)."""
     profile_overrides: dict[str, Any] | None = None
     """Corrections to the model's :class:`mixroute.ModelProfile` (say, for a new model)."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    # Typed Any, as langchain-openai does, so that importing this package does not import
+    # httpx; the values are checked when the model is made.
+    http_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (a proxy, say); you close it."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    http_async_client: Any = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient``; you close it."""
     retry_policy: SkipValidation[RetryPolicy | None] = Field(default=None, exclude=True)
     """The core's backoff and sleep (tests inject instant ones); its ``max_retries`` wins."""
@@ -143,6 +154,21 @@ class ChatMixroute(BaseChatModel):
             if update.keys() & _CLIENT_FIELDS:
                 copy._connect()
         return copy
+
+    @field_validator("http_client", "http_async_client")
+    @classmethod
+    def _check_http_client(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return value
+        import httpx
+
+        wanted = httpx.Client if info.field_name == "http_client" else httpx.AsyncClient
+        if not isinstance(value, wanted):
+            raise ConfigurationError(
+                f"{info.field_name} must be an {wanted.__module__}.{wanted.__name__}, "
+                f"got {type(value).__name__}."
+            )
+        return value
 
     @field_validator("search_options", "search_parameters", mode="before")
     @classmethod

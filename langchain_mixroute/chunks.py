@@ -9,7 +9,7 @@ the same helpers as a plain call's message, so the chunks add up to that message
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk
@@ -17,7 +17,10 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_mixroute.results import PROVIDER, finish_metadata, usage_metadata
-from mixroute import AsyncChatStream, ChatCompletion, ChatStream, ChunkDelta
+from mixroute import ChatCompletion, ChunkDelta
+
+if TYPE_CHECKING:
+    from mixroute import AsyncChatStream, ChatStream
 
 __all__ = ["ChunkBuilder", "astream_chunks", "stream_chunks"]
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import SecretStr
 
-from mixroute import AsyncMixrouteClient, MixrouteClient, RetryPolicy
-from mixroute.settings import ClientSettings, TimeoutLike
+from mixroute import RetryPolicy
+
+if TYPE_CHECKING:  # the HTTP stack loads when the first model is made, not at import
+    import httpx
+
+    from mixroute import AsyncMixrouteClient, MixrouteClient
+    from mixroute.settings import TimeoutLike
 
 __all__ = ["CoreClients"]
 
@@ -39,6 +43,8 @@ class CoreClients:
         http_client: httpx.Client | None,
         http_async_client: httpx.AsyncClient | None,
     ) -> None:
+        from mixroute.settings import ClientSettings
+
         self.settings = ClientSettings.resolve(
             api_key,
             base_url=base_url,
@@ -69,6 +75,8 @@ class CoreClients:
                 if self._client is None:
                     options = {**self._options}
                     options.pop("http_async_client")
+                    from mixroute import MixrouteClient
+
                     self._client = MixrouteClient(**options)
                 client = self._client
         return client
@@ -81,6 +89,8 @@ class CoreClients:
                 if self._aclient is None:
                     options = {**self._options}
                     options["http_client"] = options.pop("http_async_client")
+                    from mixroute import AsyncMixrouteClient
+
                     self._aclient = AsyncMixrouteClient(**options)
                 client = self._aclient
         return client

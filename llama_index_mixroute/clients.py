@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from mixroute.client import AsyncMixrouteClient, MixrouteClient
 from mixroute.errors import ConfigurationError
-from mixroute.settings import TimeoutLike
+
+if TYPE_CHECKING:  # the HTTP stack loads when the first LLM is made, not at import
+    import httpx
+
+    from mixroute.client import AsyncMixrouteClient, MixrouteClient
+    from mixroute.settings import TimeoutLike
 
 __all__ = ["CoreClients"]
 
@@ -42,6 +44,8 @@ class CoreClients:
     ) -> None:
         # The async client resolves and checks every setting now (key, URL, retries,
         # timeout), so bad settings fail at construction; its pool is made on first use.
+        from mixroute.client import AsyncMixrouteClient
+
         self._async: AsyncMixrouteClient | None = AsyncMixrouteClient(
             api_key,
             base_url=base_url,
@@ -78,6 +82,8 @@ class CoreClients:
             settings = self.async_client.settings
             with self._lock:
                 if self._sync is None:
+                    from mixroute.client import MixrouteClient
+
                     self._sync = MixrouteClient(
                         settings.api_key,
                         base_url=settings.base_url,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -41,6 +40,7 @@ from mixroute.profiles import ModelProfile
 from mixroute.request import SearchOptions, SearchParameters, build_request_body
 
 if TYPE_CHECKING:
+    import httpx
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["Mixroute"]

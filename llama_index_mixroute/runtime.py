@@ -21,10 +21,10 @@ from llama_index_mixroute.options import SETTING_FIELDS, call_options, settings_
 from mixroute.profiles import ModelProfile, get_profile
 from mixroute.request import build_request_body
 from mixroute.response import ChatCompletion
-from mixroute.streaming import AsyncChatStream, ChatStream
 
 if TYPE_CHECKING:
     from llama_index_mixroute.llm import Mixroute
+    from mixroute.streaming import AsyncChatStream, ChatStream
 
 __all__ = ["Request", "Runtime", "build_request", "default_options"]
 

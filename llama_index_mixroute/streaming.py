@@ -14,7 +14,7 @@ The per-chunk path only appends strings and builds the few blocks that changed.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -29,7 +29,9 @@ from llama_index.core.base.llms.types import (
 
 from llama_index_mixroute.responses import chat_response, citation_block, completion_response
 from mixroute.accumulator import ChunkDelta
-from mixroute.streaming import AsyncChatStream, ChatStream
+
+if TYPE_CHECKING:
+    from mixroute.streaming import AsyncChatStream, ChatStream
 
 __all__ = [
     "StreamAssembler",

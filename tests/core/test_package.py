@@ -27,3 +27,14 @@ def test_typed_marker_ships() -> None:
     from importlib.resources import files
 
     assert files("mixroute").joinpath("py.typed").is_file()
+
+
+def test_importing_the_packages_does_not_load_the_http_stack() -> None:
+    # Import time is a feature: httpx (and the CLI packages it pulls in when present)
+    # loads when the first client or model is made, not when a framework starts up.
+    code = (
+        "import sys, mixroute, langchain_mixroute, llama_index_mixroute; "
+        "print('httpx' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
