@@ -40,6 +40,7 @@ test-local-server: $(STAMP)
 	$(PY) -m pytest -q -m local_server
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m benchmarks.run
 
 clean:
