@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the HTTP stack loads when the first LLM is made, not at imp
     import httpx
 
     from mixroute.client import AsyncMixrouteClient, MixrouteClient
+    from mixroute.retry import RetryPolicy
     from mixroute.settings import TimeoutLike
 
 __all__ = ["CoreClients"]
@@ -41,6 +42,7 @@ class CoreClients:
         default_headers: Mapping[str, str] | None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         # The async client resolves and checks every setting now (key, URL, retries,
         # timeout), so bad settings fail at construction; its pool is made on first use.
@@ -53,6 +55,7 @@ class CoreClients:
             max_retries=max_retries,
             default_headers=default_headers,
             http_client=async_http_client,
+            retry_policy=retry_policy,
         )
         self._timeout = timeout
         self._http_client = http_client
@@ -91,6 +94,7 @@ class CoreClients:
                         max_retries=settings.max_retries,
                         default_headers=settings.default_headers,
                         http_client=self._http_client,
+                        retry_policy=self._async.retry_policy if self._async else None,
                     )
                 client = self._sync
         return client

@@ -38,6 +38,7 @@ from mixroute.errors import InvalidRequestError
 from mixroute.messages import UserMessage
 from mixroute.profiles import ModelProfile
 from mixroute.request import SearchOptions, SearchParameters, build_request_body
+from mixroute.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -104,6 +105,7 @@ class Mixroute(FunctionCallingLLM):
         base_url: str | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         if api_base and base_url and api_base.rstrip("/") != base_url.rstrip("/"):
@@ -123,6 +125,7 @@ class Mixroute(FunctionCallingLLM):
             default_headers=self.default_headers,
             http_client=http_client,
             async_http_client=async_http_client,
+            retry_policy=retry_policy,
         )
         self.api_base = clients.base_url
         self._runtime = runtime = Runtime(clients)

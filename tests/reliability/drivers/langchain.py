@@ -31,12 +31,9 @@ def _model(config: CallConfig, **clients: Any) -> ChatMixroute:
         base_url=config.base_url,
         max_retries=config.max_retries,
         timeout=config.timeout,
+        retry_policy=config.retry_policy(),
         **clients,
     )
-    # TODO: ChatMixroute takes no retry_policy=; until it does, the instant, recording
-    # policy goes onto the core clients it builds (through its private accessors).
-    model._sync_client().retry_policy = config.retry_policy()
-    model._async_client().retry_policy = config.retry_policy()
     return model
 
 

@@ -31,13 +31,9 @@ def _llm(config: CallConfig, **clients: Any) -> Mixroute:
         api_base=config.base_url,
         max_retries=config.max_retries,
         timeout=config.timeout,
+        retry_policy=config.retry_policy(),
         **clients,
     )
-    # TODO: Mixroute takes no retry_policy=; until it does, the instant, recording policy
-    # goes onto the core clients it holds (through its private ``_runtime``).
-    clients = llm._runtime.clients
-    clients.sync_client.retry_policy = config.retry_policy()
-    clients.async_client.retry_policy = config.retry_policy()
     return llm
 
 
