@@ -222,7 +222,7 @@ def _assistant_blocks(
             texts.append(str(block.get("text", "")))
         elif kind == "reasoning":
             thoughts.append(str(block.get("reasoning", "")))
-        elif kind == "tool_use" and block.get("id") in called:
+        elif kind == "tool_use" and isinstance(block.get("id"), str) and block["id"] in called:
             continue  # Anthropic's copy of a call that tool_calls carries (ChatAnthropic history)
         elif kind not in _AI_SKIPPED:
             raise InvalidRequestError(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from llama_index.core.base.llms.types import (
@@ -98,9 +99,9 @@ def _user_content(
         if isinstance(block, TextBlock):
             parts.append(TextPart(block.text))
         elif isinstance(block, ImageBlock):
-            parts.append(_image(block))
+            parts.append(_image(block, where))
         elif isinstance(block, DocumentBlock):
-            parts.append(_document(block))
+            parts.append(_document(block, where))
         elif isinstance(block, AudioBlock):
             parts.append(_audio(block, where))
         elif not isinstance(block, CachePoint):  # a caching hint, with nothing to send
@@ -182,24 +183,26 @@ def _legacy_tool_calls(raw: object, where: str) -> list[ToolCall]:
     return calls
 
 
-def _image(block: ImageBlock) -> ImagePart:
+def _image(block: ImageBlock, where: str) -> ImagePart:
     detail = block.detail if block.detail in _DETAILS else None
     if block.url is not None and block.image is None:
         return ImagePart(str(block.url), detail=detail)  # type: ignore[arg-type]
     data = _base64(block.image) if isinstance(block.image, bytes) else None
     if data is None:  # a path, or a file object
-        data = block.resolve_image(as_base64=True).read().decode("ascii")
+        with _readable(block, where, "ImageBlock(url=..., image=b'...' or path=...)"):
+            data = block.resolve_image(as_base64=True).read().decode("ascii")
     mime_type = block.image_mimetype or "image/png"
     return ImagePart.from_data(data, mime_type, detail=detail)
 
 
-def _document(block: DocumentBlock) -> FilePart:
+def _document(block: DocumentBlock, where: str) -> FilePart:
     if block.url and block.data is None and block.path is None:
         return FilePart(url=block.url)  # the documented form: {"file": {"url": ...}}
     if isinstance(block.data, bytes):
         data = _base64(block.data)
     else:  # a path, or a file object
-        data = base64.b64encode(block.resolve_document().read()).decode("ascii")
+        with _readable(block, where, "DocumentBlock(url=..., data=b'...' or path=...)"):
+            data = base64.b64encode(block.resolve_document().read()).decode("ascii")
     title = block.title if block.title != _DEFAULT_DOCUMENT_TITLE else None
     return FilePart(
         data=data, mime_type=block.document_mimetype or "application/pdf", filename=title
@@ -215,8 +218,21 @@ def _audio(block: AudioBlock, where: str) -> AudioPart:
     if isinstance(block.audio, bytes):
         data = _base64(block.audio)
     else:
-        data = block.resolve_audio(as_base64=True).read().decode("ascii")
+        with _readable(block, where, "AudioBlock(audio=b'...' or path=..., format='wav')"):
+            data = block.resolve_audio(as_base64=True).read().decode("ascii")
     return AudioPart(data, format=block.format)
+
+
+@contextmanager
+def _readable(block: object, where: str, example: str) -> Iterator[None]:
+    """LlamaIndex's resolvers raise bare errors for a block with nothing to send."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        raise InvalidRequestError(
+            f"{where}: a {type(block).__name__} with nothing that can be sent ({exc}); "
+            f"give it a source, as {example}."
+        ) from None
 
 
 def _base64(data: bytes) -> str:
