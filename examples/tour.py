@@ -1,44 +1,78 @@
-"""A tour of the Mixroute core: run it with ``make tour``.
+"""A tour of Mixroute in LangChain and LlamaIndex, side by side: ``make tour``.
 
-Without ``MIXROUTE_API_KEY`` it replays answers written from the documented wire format
-(``examples/tour_replay.json``), checking that every request it sends is exactly the one
-recorded; with a key it talks to the live gateway. It exits non-zero if any step fails.
+Without ``MIXROUTE_API_KEY`` it replays the tour's cassettes (``cassettes/tour/``) and
+every request it sends must match the recorded one (method, path and JSON body), so the
+replay also proves that both adapters still send what they sent. With a key it runs the
+same steps against the live gateway. It exits non-zero if any step fails.
+
+The cassettes were recorded from answers written in the documented wire format
+(``examples/tour_answers.py``), served by a scripted server on 127.0.0.1 while the tour
+ran against it. To record them again::
+
+    python examples/tour.py --record-wire-format
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import vcr
+from langchain.agents import create_agent
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from langchain_core.messages import AIMessageChunk, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnablePassthrough
+from langchain_core.tools import tool
+from langchain_core.vectorstores import InMemoryVectorStore
+from llama_index.core import VectorStoreIndex
+from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
+from llama_index.core.base.llms.types import ChatMessage, CitationBlock, TextBlock, ThinkingBlock
+from llama_index.core.embeddings import MockEmbedding
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.schema import TextNode
+from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from mixroute import (
-    AuthenticationError,
-    MixrouteClient,
-    SearchParameters,
-    SystemMessage,
-    ToolMessage,
-    UserMessage,
-)
+from langchain_mixroute import ChatMixroute
+from llama_index_mixroute import Mixroute
+from mixroute import SearchParameters
+from mixroute.testing import json_body_matcher, mixroute_vcr_config
 
-REPLAY = Path(__file__).with_name("tour_replay.json")
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes" / "tour"
+REPLAY_URL = "https://console.mixroute.io/v1"
+REPLAY_KEY = "sk-replay-0000000000000000"
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get weather information by city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+DOCUMENTS = [
+    "Mixroute is an OpenAI-compatible gateway: one endpoint for many model vendors.",
+    "Mixroute serves GPT, Claude, DeepSeek, Gemini, GLM, Kimi, Doubao, Qwen and Grok models.",
+    "A Mixroute key starts with sk- and is sent as a Bearer token.",
+]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the models of one step send their requests (``None``: the environment's)."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+
+    def chat(self, model: str, **settings: Any) -> ChatMixroute:
+        """A LangChain chat model."""
+        return ChatMixroute(model=model, base_url=self.base_url, api_key=self.api_key, **settings)
+
+    def llm(self, model: str, **settings: Any) -> Mixroute:
+        """A LlamaIndex LLM."""
+        return Mixroute(model, api_base=self.base_url, api_key=self.api_key, **settings)
 
 
 class Summary(BaseModel):
@@ -47,103 +81,238 @@ class Summary(BaseModel):
     summary: str
 
 
-class Replay:
-    """An httpx transport that answers each request from the replay file, in order."""
-
-    def __init__(self, path: Path) -> None:
-        self.exchanges: list[dict[str, Any]] = json.loads(path.read_text())
-        self.position = 0
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        exchange = self.exchanges[self.position]
-        self.position += 1
-        sent = json.loads(request.content)
-        if sent != exchange["request"]:
-            expected = exchange["request"]
-            raise AssertionError(f"request {self.position} differs:\n{sent}\n!=\n{expected}")
-        body = exchange["body"]
-        content = body if isinstance(body, str) else json.dumps(body)
-        headers = {"content-type": exchange["content_type"]}
-        return httpx.Response(exchange["status"], content=content.encode(), headers=headers)
+def get_weather(city: str) -> str:
+    """Get the weather for a city."""
+    return f"Sunny, 25 °C in {city}"
 
 
-def make_client(live: bool) -> MixrouteClient:
-    if live:
-        return MixrouteClient()
-    transport = httpx.MockTransport(Replay(REPLAY))
-    return MixrouteClient(api_key="sk-replay", http_client=httpx.Client(transport=transport))
+# --- the steps: (title, LangChain, LlamaIndex) --------------------------------------------
 
 
-def tour(client: MixrouteClient, live: bool) -> None:
-    print("\n1. A plain answer (glm-5)")
-    answer = client.create(
-        "glm-5",
-        [SystemMessage("You are a helpful assistant"), UserMessage("Briefly introduce AI")],
-        temperature=0.7,
+def stream_langchain(at: Endpoint) -> None:
+    total: AIMessageChunk | None = None
+    print("    ", end="")
+    for piece in at.chat("doubao-seed-1-8-251228").stream("Say hello in one sentence."):
+        print(piece.content, end="", flush=True)
+        total = piece if total is None else total + piece
+    usage = total.usage_metadata if total is not None else None
+    print(f"\n    ({usage['total_tokens']} tokens)" if usage else "")
+
+
+def stream_llama_index(at: Endpoint) -> None:
+    print("    ", end="")
+    last = None
+    question = [ChatMessage(role="user", content="Say hello in one sentence.")]
+    for last in at.llm("doubao-seed-1-8-251228").stream_chat(question):
+        print(last.delta, end="", flush=True)
+    tokens = last.additional_kwargs.get("total_tokens") if last is not None else None
+    print(f"\n    ({tokens} tokens)" if tokens else "")
+
+
+def reasoning_langchain(at: Endpoint) -> None:
+    answer = at.chat("deepseek-r1").invoke("If x^2 + 2x - 3 = 0, what is x?")
+    for block in answer.content_blocks:  # standard blocks: reasoning first, then the text
+        if block["type"] == "reasoning":
+            print("    thinking:", block.get("reasoning"))
+        elif block["type"] == "text":
+            print("    answer:  ", block["text"])
+
+
+def reasoning_llama_index(at: Endpoint) -> None:
+    question = [ChatMessage(role="user", content="If x^2 + 2x - 3 = 0, what is x?")]
+    for block in at.llm("deepseek-r1").chat(question).message.blocks:
+        if isinstance(block, ThinkingBlock):
+            print("    thinking:", block.content)
+        elif isinstance(block, TextBlock):
+            print("    answer:  ", block.text)
+
+
+def agent_langchain(at: Endpoint) -> None:
+    agent = create_agent(at.chat("gpt-4o"), tools=[tool(get_weather)])
+    state = agent.invoke({"messages": [HumanMessage("What is the weather in Shanghai?")]})
+    for message in state["messages"]:
+        for call in getattr(message, "tool_calls", None) or ():
+            print(f"    calls {call['name']}({call['args']})")
+    print("   ", state["messages"][-1].content)
+
+
+def agent_llama_index(at: Endpoint) -> None:
+    agent = FunctionAgent(tools=[FunctionTool.from_defaults(fn=get_weather)], llm=at.llm("gpt-4o"))
+
+    async def run() -> str:
+        handler = agent.run(user_msg="What is the weather in Shanghai?")
+        async for event in handler.stream_events():
+            if isinstance(event, ToolCallResult):
+                print(f"    calls {event.tool_name}({event.tool_kwargs})")
+        return str(await handler)
+
+    print("   ", asyncio.run(run()))
+
+
+def structured_langchain(at: Endpoint) -> None:
+    summary = at.chat("gpt-4o").with_structured_output(Summary).invoke("Summarise AI in a line.")
+    print("   ", repr(summary))
+
+
+def structured_llama_index(at: Endpoint) -> None:
+    prompt = PromptTemplate("Summarise {topic} in a line.")
+    print("   ", repr(at.llm("gpt-4o").structured_predict(Summary, prompt, topic="AI")))
+
+
+SEARCH = SearchParameters(mode="auto", return_citations=True)
+
+
+def search_langchain(at: Endpoint) -> None:
+    answer = at.chat("grok-3", search_parameters=SEARCH).invoke("What is new in AI this week?")
+    print("   ", answer.content)
+    for citation in answer.response_metadata.get("citations", []):
+        print("    source:", citation["url"])
+
+
+def search_llama_index(at: Endpoint) -> None:
+    question = [ChatMessage(role="user", content="What is new in AI this week?")]
+    answer = at.llm("grok-3", search_parameters=SEARCH).chat(question)
+    print("   ", answer.message.content)
+    for block in answer.message.blocks:
+        if isinstance(block, CitationBlock):
+            print("    source:", block.source)
+
+
+def documents_langchain(at: Endpoint) -> None:
+    store = InMemoryVectorStore.from_documents(
+        [LCDocument(page_content=text) for text in DOCUMENTS],
+        DeterministicFakeEmbedding(size=16),  # no embedding API needed
     )
-    print("  ", answer.message.content)
-    print("   usage:", answer.usage)
-
-    print("\n2. A streamed answer, printed as it arrives (doubao-seed-1-8-251228)")
-    print("   ", end="")
-    with client.stream("doubao-seed-1-8-251228", [UserMessage("Say hello")]) as stream:
-        for delta in stream:
-            print(delta.content or "", end="", flush=True)
-    print(f"\n   finish_reason={stream.completion.finish_reason}")
-
-    print("\n3. A reasoning model's thinking, apart from its answer (deepseek-r1)")
-    solved = client.create(
-        "deepseek-r1", [UserMessage("If x^2 + 2x - 3 = 0, find x")], temperature=0.6
+    prompt = ChatPromptTemplate.from_template(
+        "Answer from the context only.\n\nContext:\n{context}\n\nQuestion: {question}"
     )
-    print("   thinking:", solved.message.reasoning)
-    print("   answer:  ", solved.message.content)
 
-    print("\n4. Function calling, round trip (gpt-4o)")
-    question = UserMessage("What is the weather in Shanghai?")
-    asked = client.create("gpt-4o", [question], tools=[WEATHER], tool_choice="auto")
-    call = asked.message.tool_calls[0]
-    print(f"   the model calls {call.name}({call.arguments})")
-    result = ToolMessage("Sunny, 25°C", tool_call_id=call.id)
-    final = client.create("gpt-4o", [question, asked.message, result], tools=[WEATHER])
-    print("  ", final.message.content)
+    def join(documents: list[LCDocument]) -> str:
+        return "\n".join(sorted(d.page_content for d in documents))  # a stable prompt
 
-    print("\n5. Structured output into a pydantic model (gpt-4o)")
-    structured = client.create(
-        "gpt-4o", [UserMessage("Summarise AI in one line")], response_format=Summary
+    chain = (
+        {"context": store.as_retriever(k=3) | join, "question": RunnablePassthrough()}
+        | prompt
+        | at.chat("glm-5")
+        | StrOutputParser()
     )
-    print("  ", Summary.model_validate_json(structured.message.content or ""))
+    print("   ", chain.invoke("Which models does Mixroute serve?"))
 
-    print("\n6. Web search with citations (grok-3)")
-    searched = client.create(
-        "grok-3",
-        [UserMessage("What are the latest tech news?")],
-        search_parameters=SearchParameters(mode="auto", return_citations=True),
+
+def documents_llama_index(at: Endpoint) -> None:
+    # One node per document, with fixed ids: MockEmbedding scores them all alike, and
+    # the ids then keep the order of the context (and so the request) the same each run.
+    index = VectorStoreIndex(
+        [TextNode(text=text, id_=f"doc-{n}") for n, text in enumerate(DOCUMENTS)],
+        embed_model=MockEmbedding(embed_dim=8),  # no embedding API needed
     )
-    print("  ", searched.message.content)
-    for citation in searched.citations:
-        print("   source:", citation.url)
-
-    if not live:
-        print("\n7. A typed error: a bad key gives AuthenticationError")
-        try:
-            client.create("gpt-4o", [UserMessage("Hi")])
-        except AuthenticationError as error:
-            print(f"   {type(error).__name__} (status {error.status_code}): {error.message}")
-        else:
-            raise AssertionError("expected an AuthenticationError")
+    engine = index.as_query_engine(llm=at.llm("glm-5"), similarity_top_k=3)
+    print("   ", engine.query("Which models does Mixroute serve?"))
 
 
-def main() -> int:
-    live = bool(os.environ.get("MIXROUTE_API_KEY"))
-    print(
-        "Live: talking to the Mixroute gateway."
-        if live
-        else "Offline: replaying answers written from the documented wire format "
-        "(set MIXROUTE_API_KEY to run live)."
-    )
+Step = Callable[[Endpoint], None]
+STEPS: list[tuple[str, str, Step, Step]] = [
+    ("stream", "A streamed answer, printed as it arrives", stream_langchain, stream_llama_index),
+    (
+        "reasoning",
+        "A reasoning model's thinking, apart from its answer (deepseek-r1)",
+        reasoning_langchain,
+        reasoning_llama_index,
+    ),
+    (
+        "agent",
+        "A tool-calling agent (create_agent / FunctionAgent, gpt-4o)",
+        agent_langchain,
+        agent_llama_index,
+    ),
+    (
+        "structured",
+        "Structured output into a pydantic model (gpt-4o)",
+        structured_langchain,
+        structured_llama_index,
+    ),
+    ("search", "Web search with citations (grok-3)", search_langchain, search_llama_index),
+    (
+        "documents",
+        "Questions over a few documents (retrieval chain / query engine, glm-5)",
+        documents_langchain,
+        documents_llama_index,
+    ),
+]
+FRAMEWORKS = ("langchain", "llama_index")
+
+
+# --- live, replayed, or recorded -----------------------------------------------------------
+
+
+def cassettes() -> vcr.VCR:
+    """A VCR that knows the plugin's JSON-body matcher (mixroute.testing)."""
+    recorder = vcr.VCR()
+    recorder.register_matcher("json_body", json_body_matcher)
+    return recorder
+
+
+@contextmanager
+def replaying(recorder: vcr.VCR, name: str) -> Iterator[Endpoint]:
+    """Answer from ``cassettes/tour/<name>.yaml``; every recorded answer must be used."""
+    path = str(CASSETTES / f"{name}.yaml")
+    with recorder.use_cassette(path, **mixroute_vcr_config(record_mode="none")) as cassette:
+        yield Endpoint(REPLAY_URL, REPLAY_KEY)
+    if not cassette.all_played:
+        raise AssertionError(f"{name}: the tour sent fewer requests than were recorded")
+
+
+@contextmanager
+def recording(recorder: vcr.VCR, name: str) -> Iterator[Endpoint]:
+    """Record ``cassettes/tour/<name>.yaml`` from the step's answers in tour_answers.py."""
+    # Recording is for maintainers, from a checkout: it reuses the test suite's scripted
+    # server (tests/support), which answers each request with the next written answer.
+    sys.path[:0] = [str(ROOT / "tests"), str(Path(__file__).parent)]
+    from support.cassettes import scripted_server
+    from tour_answers import ANSWERS
+
+    os.environ["MIXROUTE_CASSETTE_SOURCE"] = "wire-format"
+    path = CASSETTES / f"{name}.yaml"
+    path.unlink(missing_ok=True)
+    answers = ANSWERS[name]
+    with (
+        scripted_server(answers) as server,
+        recorder.use_cassette(str(path), **mixroute_vcr_config(record_mode="all")),
+    ):
+        yield Endpoint(server.base_url, REPLAY_KEY)
+    if len(server.received) != len(answers):
+        raise AssertionError(f"{name}: {len(server.received)} requests, {len(answers)} answers")
+
+
+def run(mode: str) -> None:
+    recorder = cassettes()
+    for number, (key, title, *steps) in enumerate(STEPS, start=1):
+        print(f"\n{number}. {title}")
+        for framework, step in zip(FRAMEWORKS, steps, strict=True):
+            print(f"  {'LangChain' if framework == 'langchain' else 'LlamaIndex'}:")
+            name = f"{key}-{framework}"
+            if mode == "live":
+                step(Endpoint())
+                continue
+            with (replaying if mode == "replay" else recording)(recorder, name) as endpoint:
+                step(endpoint)
+
+
+def main(argv: list[str]) -> int:
+    if "--record-wire-format" in argv:
+        mode = "record"
+        print("Recording the tour's cassettes from the answers in examples/tour_answers.py.")
+    elif os.environ.get("MIXROUTE_API_KEY"):
+        mode = "live"
+        print("Live: talking to the Mixroute gateway with MIXROUTE_API_KEY.")
+    else:
+        mode = "replay"
+        print(
+            "Replaying recorded answers from cassettes/tour/ (no network; "
+            "set MIXROUTE_API_KEY to run live)."
+        )
     try:
-        with make_client(live) as client:
-            tour(client, live)
+        run(mode)
     except Exception as error:  # the tour reports any failure and exits non-zero
         print(f"\nTour failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
@@ -152,4 +321,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

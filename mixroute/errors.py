@@ -255,6 +255,11 @@ def error_message(body: object | None) -> str | None:
         error_value = body.get("error")
         if isinstance(error_value, str) and error_value:
             return error_value
+    # An error object with an empty message (llama-cpp-python's 500s) still names its kind.
+    for key in ("type", "code"):
+        value = error.get(key)
+        if isinstance(value, str) and value:
+            return value
     return _shorten(str(body))
 
 

@@ -159,7 +159,16 @@ def _first_difference(left: Any, right: Any, path: str) -> str:
 
 
 def mixroute_vcr_config(**overrides: Any) -> dict[str, Any]:
-    """The VCR settings of this plugin, for use with ``vcr.VCR(**...)`` outside pytest too."""
+    """The cassette settings of this plugin, for ``use_cassette`` outside pytest too.
+
+    They are ``use_cassette`` options (``VCR(**...)`` does not take them all); register
+    the matcher they name on the VCR first::
+
+        recorder = vcr.VCR()
+        recorder.register_matcher("json_body", json_body_matcher)
+        with recorder.use_cassette("answer.yaml", **mixroute_vcr_config(record_mode="none")):
+            ...
+    """
     config: dict[str, Any] = {
         "filter_headers": sorted(SECRET_HEADERS),
         "before_record_request": scrub_request,

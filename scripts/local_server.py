@@ -105,6 +105,10 @@ def start() -> None:
             "2048",
             "--seed",
             "1",
+            # By default a new request cuts short a stream still running; recording two
+            # test sessions at once would then store truncated streams.
+            "--interrupt_requests",
+            "False",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

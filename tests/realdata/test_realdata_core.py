@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from realdata import Expected, exchanges, expected, load, requires_realdata, serve
+from realdata import (
+    Observed,
+    ReplayServer,
+    Usage,
+    assert_matches,
+    exchanges,
+    expected,
+    load,
+    requires_realdata,
+)
 
 from mixroute import (
     APIStreamError,
@@ -21,36 +30,39 @@ pytestmark = requires_realdata
 STATUS_ERRORS = {400: BadRequestError, 404: NotFoundError, 429: RateLimitError}
 
 
-def check(result: ChatCompletion, want: Expected) -> None:
-    message = result.message
-    assert (message.content or "") == want.content
-    assert (message.reasoning or "") == want.reasoning
-    calls = {
-        i: {"name": c.name, "arguments": c.raw_arguments} for i, c in enumerate(message.tool_calls)
-    }
-    invalid = {
-        len(calls) + i: {"name": c.name or "", "arguments": c.arguments or ""}
-        for i, c in enumerate(message.invalid_tool_calls)
-    }
-    assert {**calls, **invalid} == want.tool_calls
-    if want.usage is not None:
-        assert result.usage is not None
-        assert result.usage.prompt_tokens == want.usage.get("prompt_tokens", 0)
-        assert result.usage.completion_tokens == want.usage.get("completion_tokens", 0)
-    assert len({c.url for c in result.citations}) == want.citations
+def observed(result: ChatCompletion) -> Observed:
+    """The core's completion in the oracle's terms (valid calls first, as it lists them)."""
+    message, usage = result.message, result.usage
+    calls = [{"name": c.name, "arguments": c.raw_arguments} for c in message.tool_calls]
+    calls += [
+        {"name": c.name or "", "arguments": c.arguments or ""} for c in message.invalid_tool_calls
+    ]
+    return Observed(
+        content=message.content or "",
+        reasoning=message.reasoning or "",
+        refusal=message.refusal or "",
+        tool_calls=dict(enumerate(calls)),
+        usage=None
+        if usage is None
+        else Usage(
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+            usage.reasoning_tokens,
+        ),
+        citations=len({c.url for c in result.citations}),
+        finish_reason=result.finish_reason,
+    )
 
 
 @pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
-def test_exchange_through_the_core(path: Path) -> None:
+def test_exchange_through_the_core(path: Path, replay: ReplayServer) -> None:
     exchange = load(path)
     request = exchange["request"]
     want_error = STATUS_ERRORS.get(exchange["status"])
-    with (
-        serve(exchange) as server,
-        MixrouteClient(
-            api_key="sk-realdata-0000000000000000", base_url=server.base_url, max_retries=0
-        ) as client,
-    ):
+    with MixrouteClient(
+        api_key="sk-realdata-0000000000000000", base_url=replay.play(exchange), max_retries=0
+    ) as client:
         if want_error is not None:
             with pytest.raises(want_error) as info:
                 client.send(request)
@@ -60,7 +72,7 @@ def test_exchange_through_the_core(path: Path) -> None:
         profile = get_profile(request["model"])
         want = expected(exchange, inline_think_tags=profile.inline_think_tags)
         if not request.get("stream"):
-            check(client.send(request), want)
+            assert_matches(observed(client.send(request)), want)
             return
         stream = client.send_stream(request)
         deltas = []
@@ -69,8 +81,9 @@ def test_exchange_through_the_core(path: Path) -> None:
                 deltas.extend(stream)
             assert failure.value.partial is not None
             assert (failure.value.partial.content or "") == want.content
+            assert (failure.value.partial.reasoning or "") == want.reasoning
         else:
             deltas.extend(stream)
-            check(stream.completion, want)
+            assert_matches(observed(stream.completion), want)
         assert "".join(d.content or "" for d in deltas) == want.content
         assert "".join(d.reasoning or "" for d in deltas) == want.reasoning
