@@ -85,6 +85,28 @@ def redact_error(error: MixrouteError, secret: SecretStr) -> None:
         error.message = clean
         error.args = (clean,)
     error.body = redact_data(error.body, secret)
+    if isinstance(error, APIStatusError):
+        error.response = _redacted_response(error.response, secret)
+
+
+def _redacted_response(response: httpx.Response, secret: SecretStr) -> httpx.Response:
+    """The response itself, rebuilt without the key where it echoed it.
+
+    Frameworks read an error's ``response`` for their callbacks (LangChain puts its JSON
+    and headers into the ``on_llm_error`` payload), so scrubbing the message is not enough.
+    """
+    text = response.content.decode("utf-8", errors="replace")
+    clean = redact(text, secret)
+    headers = [(name, redact(value, secret)) for name, value in response.headers.items()]
+    if clean == text and headers == list(response.headers.items()):
+        return response
+    skip = ("content-length", "content-encoding", "transfer-encoding")
+    return httpx.Response(
+        response.status_code,
+        headers=[(name, value) for name, value in headers if name.lower() not in skip],
+        content=clean.encode("utf-8"),
+        request=response.request,
+    )
 
 
 def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:

@@ -4,7 +4,8 @@ Each case scripts the fault server, makes the call(s) through one driver, and ch
 the caller saw (result or typed error, the server's message, what a stream delivered and
 what ``.partial`` kept), what the server saw (how many requests), how long the retry
 policy was asked to wait, that the call ended within its time budget, that the key shows
-in no log line, error message, repr or traceback, and that no connection stays open once
+in no log line, error message, repr or traceback, nor in anything LangChain's callbacks or
+LlamaIndex's instrumentation events were given, and that no connection stays open once
 the client is closed.
 """
 
@@ -17,6 +18,7 @@ import pytest
 from mixroute import APIError, MixrouteError
 from reliability.drivers import DRIVERS, CallConfig, Driver, Outcome
 from reliability.drivers.base import API_KEY
+from reliability.drivers.observers import SEEN
 from reliability.fault_server import FaultServer, closed_port_url
 from reliability.scenarios import SCENARIOS, Fails, Ok, Scenario
 
@@ -35,6 +37,7 @@ def test_fault_catalogue(
     fault_server: FaultServer,
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
+    SEEN.clear()
     fault_server.script(*scenario.actions, then=scenario.then)
     base_url = closed_port_url() if scenario.refused else fault_server.base_url
     config = CallConfig(base_url, max_retries=scenario.max_retries, timeout=scenario.timeout)
@@ -56,6 +59,11 @@ def test_fault_catalogue(
     if isinstance(expect, Ok) and expect.connections is not None:
         assert fault_server.connections_opened == expect.connections
     assert API_KEY not in debug_logs.text
+    observed = "\n".join(SEEN)  # LangChain callbacks and LlamaIndex events, as text
+    assert API_KEY not in observed
+    assert API_KEY[-8:] not in observed
+    if driver.name.startswith(("langchain", "llama-index")):
+        assert SEEN, "the framework's observers saw nothing: the scan would prove nothing"
     assert fault_server.wait_open_connections(0) == 0, "a connection outlived its client"
 
 

@@ -20,6 +20,7 @@ from reliability.drivers.base import (
     SyncStreamDriver,
     shared_ssl_context,
 )
+from reliability.drivers.observers import RecordingCallbacks
 
 MESSAGES: list[BaseMessage] = [HumanMessage("Say hello")]
 
@@ -32,6 +33,7 @@ def _model(config: CallConfig, **clients: Any) -> ChatMixroute:
         max_retries=config.max_retries,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
+        callbacks=[RecordingCallbacks()],
         **clients,
     )
     return model

@@ -20,11 +20,13 @@ from reliability.drivers.base import (
     SyncStreamDriver,
     shared_ssl_context,
 )
+from reliability.drivers.observers import record_llama_index_events
 
 MESSAGES = [ChatMessage(role="user", content="Say hello")]
 
 
 def _llm(config: CallConfig, **clients: Any) -> Mixroute:
+    record_llama_index_events()
     llm = Mixroute(
         model=MODEL,
         api_key=config.api_key,
