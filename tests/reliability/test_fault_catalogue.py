@@ -18,7 +18,7 @@ import pytest
 from mixroute import APIError, MixrouteError
 from reliability.drivers import DRIVERS, CallConfig, Driver, Outcome
 from reliability.drivers.base import API_KEY
-from reliability.drivers.observers import SEEN
+from reliability.drivers.observers import RECORDING, SEEN
 from reliability.fault_server import FaultServer, closed_port_url
 from reliability.scenarios import SCENARIOS, Fails, Ok, Scenario
 
@@ -38,11 +38,15 @@ def test_fault_catalogue(
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
     SEEN.clear()
+    RECORDING[0] = True
     fault_server.script(*scenario.actions, then=scenario.then)
     base_url = closed_port_url() if scenario.refused else fault_server.base_url
     config = CallConfig(base_url, max_retries=scenario.max_retries, timeout=scenario.timeout)
 
-    outcomes = driver.run(config, scenario.calls, scenario.pause)
+    try:
+        outcomes = driver.run(config, scenario.calls, scenario.pause)
+    finally:
+        RECORDING[0] = False
 
     expect = scenario.expect(driver.streams)
     assert expect is not None

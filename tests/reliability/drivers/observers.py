@@ -14,14 +14,18 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
 SEEN: list[str] = []
-"""Every callback's arguments and every event, as text; cleared by each catalogue case."""
+"""Every callback's arguments and every event, as text, while ``RECORDING`` is on."""
+
+RECORDING = [False]
+"""Switched on by the catalogue for each case; off elsewhere, so memory tests stay flat."""
 
 
 class RecordingCallbacks(BaseCallbackHandler):
     """A LangChain handler that writes down everything every callback is given."""
 
-    def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
-        SEEN.append(f"{name}: {args!r} {kwargs!r}")
+    def _record(self, callback: str, /, *args: Any, **kwargs: Any) -> None:
+        if RECORDING[0]:
+            SEEN.append(f"{callback}: {args!r} {kwargs!r}")
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         self._record("on_chat_model_start", *args, **kwargs)
@@ -42,7 +46,8 @@ class _RecordingEvents(BaseEventHandler):
         return "RecordingEvents"
 
     def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        SEEN.append(f"{event.class_name()}: {event.model_dump()!r}")
+        if RECORDING[0]:
+            SEEN.append(f"{event.class_name()}: {event.model_dump()!r}")
 
 
 _installed = False
