@@ -109,10 +109,10 @@ def throughput(port: int, requests: int, in_flight: int) -> float:
     return asyncio.run(_throughput(port, requests, in_flight))
 
 
-def measure(port: int, chunks: int, quick: bool) -> dict[str, float]:
-    """The three capacity figures the runner reports."""
+def measure(port: int, chunks: int, quick: bool, in_flight: int = 50) -> dict[str, float]:
+    """The three capacity figures the runner reports (async with ``in_flight`` connections)."""
     return {
         "small_call_ms": small_latency(port, 300 if quick else 2000) * 1e3,
         "stream_chunk_us": stream_per_chunk(port, chunks, 3 if quick else 9) * 1e6,
-        "async_rps": throughput(port, 2000 if quick else 10000, 50),
+        "async_rps": throughput(port, 2000 if quick else 10000, in_flight),
     }

@@ -35,20 +35,33 @@ class Plan:
     chunks: int = 2000
     stream_runs: int = 31
     async_requests: int = 500
-    in_flight: int = 50
-    async_rounds: int = 11
-    import_reps: int = 15
+    # 10, not 50: see "Async" in README.md (at 50 with eight contenders interleaved, every
+    # burst opens 50 connections and httpcore's pool bookkeeping is most of the time).
+    in_flight: int = 10
+    async_rounds: int = 7
+    import_reps: int = 6  # 0: no separate import runs; the peak-RSS probes time the import
     rss_calls: int = 200
 
 
 FULL = Plan()
 
 
-QUICK = Plan(small_calls=300, warmup=30, stream_runs=5, async_rounds=2, import_reps=3)
+QUICK = Plan(
+    small_calls=300,
+    warmup=30,
+    stream_runs=5,
+    async_requests=200,
+    async_rounds=2,
+    import_reps=0,
+    rss_calls=20,
+)
 
 
 def measure_small(active: list[Contender], plan: Plan) -> dict[str, list[float]]:
-    """Seconds per small call, each call timed, contenders interleaved in rounds."""
+    """Seconds per small call, each call timed, contenders interleaved in rounds.
+
+    Every call's text is checked, after its time is taken.
+    """
     from benchmarks.contenders import EXPECTED_CONTENT
 
     for contender in active:
@@ -64,24 +77,33 @@ def measure_small(active: list[Contender], plan: Plan) -> dict[str, list[float]]
             gc.collect()
             for _ in range(plan.small_batch):
                 start = clock()
-                call()
+                content = call()
                 out.append(clock() - start)
+                if content != EXPECTED_CONTENT:
+                    raise AssertionError(f"{contender.label} read {content!r}")
     return times
 
 
 def measure_stream(active: list[Contender], plan: Plan) -> dict[str, list[float]]:
-    """Seconds per chunk of whole streams, one figure per run, contenders interleaved."""
-    for contender in active:
-        seen = contender.stream_call()
+    """Seconds per chunk of whole streams, one figure per run, contenders interleaved.
+
+    Every stream must have seen ``plan.chunks`` deltas with text (checked after timing).
+    """
+
+    def check(contender: Contender, seen: int) -> None:
         if seen != plan.chunks:
             raise AssertionError(f"{contender.label} saw {seen} of {plan.chunks} chunks")
+
+    for contender in active:
+        check(contender, contender.stream_call())
     per_chunk: dict[str, list[float]] = {c.key: [] for c in active}
     for round_ in range(plan.stream_runs):
         for contender in rotated(active, round_):
             gc.collect()
             start = time.perf_counter()
-            contender.stream_call()
+            seen = contender.stream_call()
             per_chunk[contender.key].append((time.perf_counter() - start) / plan.chunks)
+            check(contender, seen)
     return per_chunk
 
 
@@ -100,8 +122,9 @@ def measure_async(active: list[Contender], plan: Plan) -> dict[str, list[float]]
         start = time.perf_counter()
         answers = await asyncio.gather(*(one() for _ in range(requests)))
         elapsed = time.perf_counter() - start
-        if answers[-1] != EXPECTED_CONTENT:
-            raise AssertionError(f"{contender.label} read {answers[-1]!r}")
+        wrong = [answer for answer in answers if answer != EXPECTED_CONTENT]
+        if wrong:
+            raise AssertionError(f"{contender.label} read {wrong[0]!r}")
         return requests / elapsed
 
     async def main() -> dict[str, list[float]]:
@@ -120,28 +143,53 @@ def measure_async(active: list[Contender], plan: Plan) -> dict[str, list[float]]
     return asyncio.run(main())
 
 
-def measure_imports(active: list[Contender], plan: Plan) -> tuple[dict[str, float], float]:
-    """Seconds to import each contender's packages in a fresh interpreter, startup removed."""
+_TIMED_IMPORT = "import time\n_start = time.perf_counter()\n{}\nprint(time.perf_counter() - _start)"
+
+
+def measure_imports(active: list[Contender], plan: Plan) -> tuple[dict[str, list[float]], float]:
+    """Seconds to import each contender's packages in a fresh interpreter, one list a rep.
+
+    The import is timed inside the child (``time.perf_counter`` around the statement), so
+    neither interpreter start-up nor its exit (a final collection that grows with what was
+    loaded) is counted. One interpreter that imports everything goes first: it compiles
+    whatever the bytecode cache lacks and warms the file cache, for every package alike.
+    Returns the figures by contender key, and the median start-up of a bare interpreter.
+    With ``import_reps`` 0 (the quick run) only the warm-up runs: the peak-RSS probes
+    then give one import figure each.
+    """
+    active = [c for c in active if c.footprint]
     env = child_env()
-    statements = {"": "pass"} | {c.key: c.import_statement for c in active}
-    runs: dict[str, list[float]] = {key: [] for key in statements}
-    for rep in range(plan.import_reps + 1):  # the first pass warms the file cache
-        for key, statement in statements.items():
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", statement], check=True, cwd=ROOT, env=env)
-            if rep:
-                runs[key].append(time.perf_counter() - start)
-    startup = statistics.median(runs.pop(""))
-    return {key: statistics.median(times) - startup for key, times in runs.items()}, startup
+    run = [sys.executable, "-c"]
+    warm = "\n".join(c.import_statement for c in active)
+    subprocess.run([*run, warm], check=True, cwd=ROOT, env=env)
+    times: dict[str, list[float]] = {c.key: [] for c in active}
+    startups = []
+    for rep in range(max(plan.import_reps, 1)):
+        start = time.perf_counter()
+        subprocess.run([*run, "pass"], check=True, cwd=ROOT, env=env)
+        startups.append(time.perf_counter() - start)
+        if not plan.import_reps:  # the quick run: only the warm-up and the start-up
+            break
+        for contender in rotated(active, rep):
+            code = _TIMED_IMPORT.format(contender.import_statement)
+            done = subprocess.run(
+                [*run, code], check=True, cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            times[contender.key].append(float(done.stdout.split()[-1]))
+    return times, statistics.median(startups)
 
 
 def measure_rss(
     active: list[Contender], plan: Plan, base_url: str
-) -> tuple[dict[str, float], list[str]]:
-    """Peak RSS in KiB of a fresh process that imports, calls and streams (key '' = bare)."""
+) -> tuple[dict[str, float], dict[str, float], list[str]]:
+    """Peak RSS in KiB of a fresh process that imports, calls and streams (key '' = bare).
+
+    Also returns the seconds each probe took to import its contender (one sample each).
+    """
     peaks: dict[str, float] = {}
+    imports: dict[str, float] = {}
     failures: list[str] = []
-    for key in ["none", *(c.key for c in active)]:
+    for key in ["none", *(c.key for c in active if c.footprint)]:
         args = [key, base_url, str(plan.rss_calls), str(plan.chunks)]
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.probe", *args],
@@ -153,9 +201,11 @@ def measure_rss(
         if done.returncode:
             failures.append(f"no peak RSS for {key}: {done.stderr.strip().splitlines()[-1:]}")
             continue
-        peak = json.loads(done.stdout.strip().splitlines()[-1])["maxrss_kib"]
-        peaks["" if key == "none" else key] = float(peak)
-    return peaks, failures
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        peaks["" if key == "none" else key] = float(found["maxrss_kib"])
+        if key != "none":
+            imports[key] = float(found["import_s"])
+    return peaks, imports, failures
 
 
 def child_env() -> dict[str, str]:
@@ -181,16 +231,3 @@ def p90(values: list[float]) -> float:
 
 def rounds(times: list[float], size: int) -> list[list[float]]:
     return [times[i : i + size] for i in range(0, len(times), size)]
-
-
-def paired(own_rounds: list[list[float]], anchor_rounds: list[list[float]]) -> float:
-    """The median over rounds of this round's median over the anchor's in the same round.
-
-    A cross-check of the ratio of medians: a round's two figures were taken moments apart,
-    so a neighbour's load or a clock change weighs on both; when the two ratios disagree,
-    the machine was not quiet.
-    """
-    return statistics.median(
-        statistics.median(mine) / statistics.median(theirs)
-        for mine, theirs in zip(own_rounds, anchor_rounds, strict=True)
-    )

@@ -1,8 +1,9 @@
 """Peak RSS of one contender, in a fresh process: import it, make 200 calls and a stream.
 
 ``python -m benchmarks.probe KEY BASE_URL [CALLS] [CHUNKS]`` prints one JSON line with
-``maxrss_kib``. KEY ``none`` measures the bare interpreter with the probe loaded, the
-floor under every contender's figure.
+``maxrss_kib`` and ``import_s``, the time its ``import_statement`` took, first thing in
+this process (the quick run's import figure). KEY ``none`` measures the bare interpreter
+with the probe loaded, the floor under every contender's figure.
 
 On Linux the figure is ``VmHWM`` from ``/proc/self/status``, the high-water mark of this
 address space: ``ru_maxrss`` survives fork and exec, so a child started by a bigger
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import time
 
 from benchmarks.contenders import by_key
 
@@ -23,14 +25,19 @@ def main() -> None:
     calls = int(sys.argv[3]) if len(sys.argv) > 3 else 200
     chunks = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
     seen = 0
+    imported = 0.0
     if key != "none":
         contender = by_key(key)
+        start = time.perf_counter()
+        exec(contender.import_statement)
+        imported = time.perf_counter() - start
         contender.open(base_url, chunks)
         for _ in range(calls):
             contender.small_call()
         seen = contender.stream_call()
         contender.close()
-    print(json.dumps({"maxrss_kib": peak_rss_kib(), "stream_chunks": seen}))
+    result = {"maxrss_kib": peak_rss_kib(), "stream_chunks": seen, "import_s": imported}
+    print(json.dumps(result))
 
 
 def peak_rss_kib() -> int:

@@ -15,6 +15,7 @@ class Report:
     plan: dict[str, Any]
     rows: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
+    breakdowns: list[dict[str, Any]] = field(default_factory=list)
     server: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -30,34 +31,119 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+_CALL_METRICS = ("small_median", "small_p90", "stream_chunk", "async_rps")
+
+
+def _signed(value: float) -> str:
+    return f"{'+' if value >= 0 else '-'}{_fmt(abs(value))}"
+
+
+def _over(row: dict[str, Any]) -> str:
+    """The value minus the anchor's; for throughput, the CPU per call (1 / req/s) minus its."""
+    if not row.get("http", True) and row["metric"] in _CALL_METRICS:
+        return "no HTTP"
+    over = row.get("over_anchor")
+    if over is None or row["key"] == "raw":
+        return ""
+    if row["better"] == "higher":  # requests per second
+        value, ratio = row["value"], row["ratio"]
+        per_call = 1e3 / value - 1e3 / (value / ratio) if value and ratio else 0.0
+        return f"{_signed(per_call)} ms/call"
+    return f"{_signed(over)} {row['unit']}"
+
+
 def table(report: Report, markdown: bool = False) -> str:
-    """The figures as one table: metric, contender, value, ratio to the anchor."""
-    header = ("metric", "contender", "value", "vs raw httpx")
+    """The figures as one table: metric, contender, value, ratio to and excess over the anchor."""
+    header = ("metric", "contender", "value", "vs raw httpx", "over raw httpx")
     lines = []
     for row in report.rows:
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}x"
         if row["better"] == "higher" and ratio:
             ratio += " (higher is better)" if markdown else " (higher better)"
         value = f"{_fmt(row['value'])} {row['unit']}"
-        lines.append((row["label"], row["contender"], value, ratio))
+        lines.append((row["label"], row["contender"], value, ratio, _over(row)))
     if markdown:
-        out = ["| " + " | ".join(header) + " |", "|---|---|--:|--:|"]
+        out = ["| " + " | ".join(header) + " |", "|---|---|--:|--:|--:|"]
         out += ["| " + " | ".join(line) + " |" for line in lines]
         return "\n".join(out)
-    widths = [max(len(x[i]) for x in [header, *lines]) for i in range(4)]
+    widths = [max(len(x[i]) for x in [header, *lines]) for i in range(5)]
     out = []
     for position, line in enumerate([header, *lines]):
         if position > 1 and line[0] != lines[position - 2][0]:
             out.append("")  # a blank line between metrics
         out.append(
-            f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  "
-            f"{line[2]:>{widths[2]}}  {line[3]}".rstrip()
+            f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  "
+            f"{line[3]:>{widths[3]}}  {line[4]:>{widths[4]}}".rstrip()
         )
     return "\n".join(out)
 
 
+def target_lines(report: Report, markdown: bool = False) -> str:
+    """Each target: the figure it defines, from the medians, and paired by round."""
+    units = {r["metric"]: r["unit"] for r in report.rows}
+    labels = {r["key"]: r["contender"] for r in report.rows}
+    rows = []
+    for target in report.targets:
+        figure, unit = target["figure"], units.get(target["metric"], "")
+        if figure is None:
+            rows.append((target["target"], "", "", "not measured (a contender did not run)"))
+            continue
+        verdict = "met" if target["met"] else "MISSED"
+        own, raw, ref = target["own"], target["raw"], target["ref"]
+        kind = target["kind"]
+        if kind == "overhead":
+            name = labels.get(target["reference"], target["reference"])
+            shown = f"{figure:.2f} (+{_fmt(own - raw)} vs +{_fmt(ref - raw)} {unit} for {name})"
+        elif kind in ("ratio", "at_least"):
+            shown = f"{figure:.2f}x ({_fmt(own)} vs {_fmt(raw)} {unit})"
+        elif kind == "plus":
+            shown = f"{figure:+.0f} {unit} ({_fmt(own)} vs {_fmt(ref)} {unit})"
+        else:
+            shown = f"{figure:.2f}x ({_fmt(own)} vs {_fmt(ref)} {unit})"
+        paired = target["paired_figure"]
+        paired_text = (
+            "" if paired is None else f"{paired:.2f}" if kind != "plus" else f"{paired:+.0f}"
+        )
+        if paired is not None and target["paired_met"] != target["met"]:
+            paired_text += " (disagrees)"
+        limit = target["limit"]
+        limit_text = f"{limit:+.0f} {unit}" if kind == "plus" else f"{limit:g}"
+        rows.append((target["target"], shown, paired_text, f"{verdict} (limit {limit_text})"))
+    if markdown:
+        out = ["| target | this run | paired by round | verdict |", "|---|--:|--:|---|"]
+        out += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(out)
+    out = []
+    for text, shown, paired_text, verdict in rows:
+        paired_part = f"; paired by round {paired_text}" if paired_text else ""
+        out.append(f"  {text}: {verdict}{': ' if shown else ''}{shown}{paired_part}")
+    return "\n".join(out)
+
+
+def breakdown_lines(report: Report) -> str:
+    """Each adapter's overhead over raw httpx: its framework's, the core's, its own."""
+    labels = {r["key"]: r["contender"] for r in report.rows}
+    out = []
+    for parts in report.breakdowns:
+        name = labels[parts["adapter"]]
+        framework = labels[parts["in_place"]].split(" + ")[0]
+        for metric, unit, what in (
+            ("small_median", "ms", "call"),
+            ("stream_chunk", "µs", "chunk"),
+            ("async_rps", "ms", "async call (CPU, 1/throughput)"),
+        ):
+            p = parts[metric]
+            out.append(
+                f"  {name}, per {what}: {_signed(p['overhead'])} {unit} over raw httpx = "
+                f"{framework} {_signed(p['framework'])} (alone, no HTTP: "
+                f"{_fmt(p['framework_alone'])}), core {_signed(p['core'])}, "
+                f"the rest {_signed(p['rest'])}"
+            )
+    return "\n".join(out)
+
+
 def summary(report: Report) -> str:
-    """The server's capacity and busy share, the targets, and the notes."""
+    """The server's capacity and busy share, the breakdowns, the targets, and the notes."""
     capacity = report.server["capacity"]
     raw = {r["metric"]: r["value"] for r in report.rows if r["key"] == "raw"}
     out = [
@@ -75,17 +161,13 @@ def summary(report: Report) -> str:
     foreign = report.machine.get("foreign_cpu_share")
     if foreign is not None:
         out.append(f"other processes' share of the CPUs during the run: {foreign:.0%}")
-    out.append("targets:")
-    for target in report.targets:
-        if target["ratio"] is None:
-            verdict = "NOT MEASURED"
-        elif target["met"]:
-            verdict = f"met ({target['ratio']:.2f}x)"
-        else:
-            over = target["ratio"] / target["limit"] - 1
-            verdict = f"MISSED ({target['ratio']:.2f}x, {over:.0%} over the limit)"
-        if target["paired_ratio"] is not None:
-            verdict += f"; paired by round: {target['paired_ratio']:.2f}x"
-        out.append(f"  {target['target']}: {verdict}")
+    if report.breakdowns:
+        out.append(
+            "where the adapters' overhead goes (medians; the framework in place is its "
+            "contender over raw httpx, minus raw httpx; the rest is the adapter's own):"
+        )
+        out.append(breakdown_lines(report))
+    out.append("targets (figure from the medians; paired by round: median of per-round figures):")
+    out.append(target_lines(report))
     out += [f"note: {note}" for note in report.notes]
     return "\n".join(out)

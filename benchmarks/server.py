@@ -7,9 +7,9 @@ and answers ``POST /v1/chat/completions``:
 
 - without ``"stream": true``: a small ``chat.completion`` JSON body, Content-Length framed;
 - with ``"stream": true``: SSE with N ``chat.completion.chunk`` events of about 220 bytes
-  (N from ``max_tokens``, else the ``x-bench-chunks`` header, else 2000; the first chunk
-  also carries ``role``), then an empty delta with ``finish_reason: "stop"``, a usage-only
-  chunk (no choices), and ``data: [DONE]``.
+  (N from ``max_tokens`` or ``max_completion_tokens``, else the ``x-bench-chunks`` header,
+  else 2000; the first chunk also carries ``role``), then an empty delta with
+  ``finish_reason: "stop"``, a usage-only chunk (no choices), and ``data: [DONE]``.
 
 Every response is precomputed bytes (per N for streams), so a request costs the server one
 header scan, one small ``json.loads`` and one ``transport.write``. Streams use chunked
@@ -37,7 +37,7 @@ CREATED = 1732000000
 FINGERPRINT = "fp_0ba0d124f1"
 DEFAULT_CHUNKS = 2000
 MAX_CHUNKS = 1_000_000
-_WORDS = (
+WORDS = (
     " The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ",",
     " and", " then", " it", " rests", " under", " a", " tree", ".", " Streaming", " works",
 )  # fmt: skip
@@ -97,7 +97,7 @@ def stream_events(n: int) -> list[bytes]:
     """The SSE events of a stream with ``n`` content chunks, ``[DONE]`` included."""
     events = []
     for i in range(n):
-        delta: dict[str, object] = {"content": _WORDS[i % len(_WORDS)]}
+        delta: dict[str, object] = {"content": WORDS[i % len(WORDS)]}
         if i == 0:
             delta = {"role": "assistant", **delta}
         events.append(_chunk([{"index": 0, "delta": delta, "finish_reason": None}]))
@@ -195,7 +195,11 @@ class ChatProtocol(asyncio.Protocol):
             return _error(_BAD_REQUEST, "The body is not a JSON object.")
         if not request.get("stream"):
             return _COMPLETION_RESPONSE
-        n = request.get("max_tokens") or int(headers.get("x-bench-chunks", DEFAULT_CHUNKS))
+        n = (
+            request.get("max_tokens")
+            or request.get("max_completion_tokens")  # what langchain-openai sends
+            or int(headers.get("x-bench-chunks", DEFAULT_CHUNKS))
+        )
         if not isinstance(n, int) or not 0 < n <= MAX_CHUNKS:
             return _error(_BAD_REQUEST, f"max_tokens must be 1..{MAX_CHUNKS}.")
         return stream_response(n)
