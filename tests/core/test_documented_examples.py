@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conformance_cases import SYSTEM, WEATHER
 from pydantic import BaseModel
 
 from mixroute import (
@@ -30,19 +31,8 @@ from mixroute import (
     UserMessage,
 )
 
-SYSTEM = {"role": "system", "content": "You are a helpful assistant"}
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get weather information by city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+# The documented payloads live once, in the table both adapters share.
+WEATHER_TOOL = WEATHER
 
 
 class Answer(BaseModel):

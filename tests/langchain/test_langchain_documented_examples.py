@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conformance_cases import SYSTEM, WEATHER
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
@@ -26,19 +27,8 @@ from mixroute import (
     SearchOptions,
 )
 
-SYSTEM = {"role": "system", "content": "You are a helpful assistant"}
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get weather information by city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+# The documented payloads live once, in the table both adapters share.
+WEATHER_TOOL = WEATHER
 DOC_USAGE = {"input_tokens": 25, "output_tokens": 100, "total_tokens": 125}
 MODES = ["invoke", "ainvoke"]
 

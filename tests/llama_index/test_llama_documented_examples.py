@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conformance_cases import SYSTEM, WEATHER
 from llama_index.core.base.llms.types import (
     ChatMessage,
     CitationBlock,
@@ -39,19 +40,8 @@ from mixroute import (
     SearchParameters,
 )
 
-SYSTEM = {"role": "system", "content": "You are a helpful assistant"}
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get weather information by city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+# The documented payloads live once, in the table both adapters share.
+WEATHER_TOOL = WEATHER
 USAGE_KWARGS = {"prompt_tokens": 25, "completion_tokens": 100, "total_tokens": 125}
 
 
