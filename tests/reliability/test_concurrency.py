@@ -5,7 +5,12 @@ server fails about :data:`FAILURE_RATE` of the requests it reads (5xx, 429, rese
 closes, error objects and events, streams cut after content). Every call must end in the
 answer or a typed error, no connection may stay open once the client is closed, and memory
 must stay flat: rounds of calls after the first may not grow what the client keeps, in
-bytes (``tracemalloc``) or in live objects.
+live objects or in bytes (``tracemalloc``).
+
+Bytes are judged round by round, not first against last: a few containers never shrink
+(the event loop's set of live async generators, the selector's map of file descriptors),
+so a round that happens to reach a new peak of concurrency grows them once, by a resize
+of tens of kilobytes. A leak grows every round; a new peak does not recur each time.
 
 The server runs in a child process here, so ``tracemalloc`` sees the client alone and the
 two do not take turns on one GIL.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import tracemalloc
 from typing import Any
 
@@ -29,10 +35,10 @@ from reliability.scenarios import TEXT
 REQUESTS = 500
 IN_FLIGHT = 100
 FAILURE_RATE = 0.10
-MEMORY_ROUNDS = 3  # traced rounds of fresh clients, after the first round
+MEMORY_ROUNDS = 5  # traced rounds of fresh clients, after the first round
 MEMORY_ROUND_CALLS = 100
-MEMORY_GROWTH_LIMIT = 64 * 1024  # bytes over two rounds: a leak of 320 bytes a call fails
-OBJECT_GROWTH_LIMIT = 100  # live objects over two rounds: a leak of one per call fails
+MEMORY_GROWTH_LIMIT = 16 * 1024  # bytes in the flattest round: a leak of 200 bytes a call fails
+OBJECT_GROWTH_LIMIT = 100  # live objects over four rounds: a leak of one per call fails
 
 
 def random_failures_server() -> FaultServerProcess:
@@ -103,5 +109,6 @@ async def test_concurrent_calls_against_random_failures(driver: AsyncDriver) -> 
                 objects.append(len(gc.get_objects()))
         finally:
             tracemalloc.stop()
-    assert sizes[-1] - sizes[0] < MEMORY_GROWTH_LIMIT, f"bytes after each round: {sizes}"
+    growth = [after - before for before, after in itertools.pairwise(sizes)]
+    assert min(growth) < MEMORY_GROWTH_LIMIT, f"bytes after each round: {sizes}"
     assert objects[-1] - objects[0] < OBJECT_GROWTH_LIMIT, f"objects after each: {objects}"
