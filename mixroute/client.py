@@ -324,11 +324,14 @@ class AsyncMixrouteClient(_BaseClient):
         if self._http is None or self._loop is not loop:
             # A pool's connections belong to the loop that opened them: a new loop gets a
             # new pool, and the old one is dropped with its loop.
+            from mixroute.aio import AsyncioTransport  # imports httpcore: on first use only
+
             self._http = httpx.AsyncClient(
                 timeout=self.settings.timeout,
                 limits=_POOL_LIMITS,
-                verify=_default_ssl_context(),
+                verify=_default_ssl_context(),  # for a proxy from the environment
                 headers=self._headers,
+                transport=AsyncioTransport(limits=_POOL_LIMITS, ssl_context=_default_ssl_context()),
             )
             self._owned_http = self._http
             self._loop = loop
