@@ -183,7 +183,8 @@ class ChatMixroute(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, **self._default_options()}
+        # LangChain reads it on every call (tracing, the cache key): one copy, not two.
+        return {"model": self.model, **self._option_defaults()}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         fields = {"model": self.model, "temperature": self.temperature, "stop": self.stop}
@@ -368,12 +369,16 @@ class ChatMixroute(BaseChatModel):
 
     def _default_options(self) -> dict[str, Any]:
         """The request options the fields give, as a fresh dict (derived once, then copied)."""
+        return dict(self._option_defaults())
+
+    def _option_defaults(self) -> Mapping[str, Any]:
+        # Derived once per change of the fields; shared, so read it and never change it.
         defaults = self._defaults
         if defaults is None:
             values = {name: getattr(self, name) for name in FIELD_OPTIONS}
             defaults = field_defaults(values, self.model_kwargs, self.extra_body, _FIELDS)
             self._defaults = defaults
-        return dict(defaults)
+        return defaults
 
     def _plan(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any) -> CallPlan:
         return plan_call(
