@@ -11,8 +11,6 @@ piece of content to ``sink`` as it is delivered, and return the final text).
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
@@ -20,19 +18,11 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import httpx
-
 from mixroute import RetryPolicy
 
 MODEL = "gpt-4o"
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 API_KEY = "sk-reliability-0123456789abcdefSECRET"
-
-
-@functools.cache
-def shared_ssl_context() -> ssl.SSLContext:
-    """One SSL context for the httpx clients drivers make (building one costs ~30 ms)."""
-    return httpx.create_ssl_context()
 
 
 @dataclass

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-import httpx
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
 
 from langchain_mixroute import ChatMixroute
@@ -18,7 +17,6 @@ from reliability.drivers.base import (
     StreamHandle,
     SyncDriver,
     SyncStreamDriver,
-    shared_ssl_context,
 )
 from reliability.drivers.observers import RecordingCallbacks
 
@@ -41,15 +39,20 @@ def _model(config: CallConfig, **clients: Any) -> ChatMixroute:
 
 @contextmanager
 def _sync(config: CallConfig) -> Iterator[ChatMixroute]:
-    # ChatMixroute has no close(): its pool is closed through an httpx client of our own.
-    with httpx.Client(verify=shared_ssl_context()) as http:
-        yield _model(config, http_client=http)
+    model = _model(config)  # on the pool it makes itself, as users run it
+    try:
+        yield model
+    finally:
+        model.close()
 
 
 @asynccontextmanager
 async def _async(config: CallConfig) -> AsyncIterator[ChatMixroute]:
-    async with httpx.AsyncClient(verify=shared_ssl_context()) as http:
-        yield _model(config, http_async_client=http)
+    model = _model(config)
+    try:
+        yield model
+    finally:
+        await model.aclose()  # on the loop that opened the pool
 
 
 def _text(chunk: AIMessageChunk) -> str:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-import httpx
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 
 from llama_index_mixroute import Mixroute
@@ -18,7 +17,6 @@ from reliability.drivers.base import (
     StreamHandle,
     SyncDriver,
     SyncStreamDriver,
-    shared_ssl_context,
 )
 from reliability.drivers.observers import record_llama_index_events
 
@@ -50,9 +48,11 @@ def _sync(config: CallConfig) -> Iterator[Mixroute]:
 
 @asynccontextmanager
 async def _async(config: CallConfig) -> AsyncIterator[Mixroute]:
-    # Closed here, on the loop that opened it.
-    async with httpx.AsyncClient(verify=shared_ssl_context()) as http:
-        yield _llm(config, async_http_client=http)
+    llm = _llm(config)
+    try:
+        yield llm
+    finally:
+        await llm.aclose()  # on the loop that opened the pool
 
 
 class LlamaIndexChat(SyncDriver):
