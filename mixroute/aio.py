@@ -16,7 +16,6 @@ httpx's (``trust_env``).
 from __future__ import annotations
 
 import asyncio
-import select
 import socket
 import ssl
 from collections import deque
@@ -190,9 +189,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         transport = self._connection.transport
         if transport is None:
             return None
-        if info == "is_readable":  # httpcore asks of an idle connection: did the peer close?
+        if info == "is_readable":
+            # httpcore asks this of every idle connection before each request: did the
+            # peer close it (or send what nobody asked for)? The loop hands a connection's
+            # FIN and bytes to its protocol as soon as it polls, so the protocol's state
+            # answers without a system call per idle connection per request.
             connection = self._connection
-            return connection.closed or bool(connection.chunks) or _ready(transport)
+            return connection.closed or bool(connection.chunks)
         name = {
             "ssl_object": "ssl_object",
             "client_addr": "sockname",
@@ -200,19 +203,6 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             "socket": "socket",
         }.get(info)
         return transport.get_extra_info(name) if name else None
-
-
-def _ready(transport: asyncio.Transport) -> bool:
-    # What the loop has not handed over yet: a FIN or bytes still in the kernel's buffer.
-    sock = transport.get_extra_info("socket")
-    fd = -1 if sock is None else sock.fileno()
-    if fd < 0:
-        return True
-    if not hasattr(select, "poll"):  # Windows; select() is limited to low descriptors
-        return bool(select.select([fd], [], [], 0)[0])
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):

@@ -310,3 +310,20 @@ async def test_an_upload_the_server_never_reads_is_a_write_timeout() -> None:
     async with serving(deaf) as port, client(timeout=0.3) as http:
         with pytest.raises(httpx.WriteTimeout):
             await http.post(f"http://127.0.0.1:{port}/", content=bytes(64 * 1024 * 1024))
+
+
+async def test_an_idle_connection_the_server_closed_reads_as_readable() -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async with serving(hang_up) as port:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        try:
+            for _ in range(100):  # until the loop has handed the FIN to the connection
+                if stream.get_extra_info("is_readable"):
+                    break
+                await asyncio.sleep(0.01)
+            assert stream.get_extra_info("is_readable") is True
+            assert await stream.read(1024, timeout=1) == b""
+        finally:
+            await stream.aclose()
