@@ -139,6 +139,32 @@ class RawHttpx(Contender):
         self.client.close()
 
 
+class RawHttpxAsyncio(RawHttpx):
+    """Raw httpx again, its async client on the core's asyncio transport (``mixroute.aio``).
+
+    The same calls as :class:`RawHttpx`; only the async client's transport differs. It
+    shows what the transport alone gives, apart from the core's own work.
+    """
+
+    key = "raw-asyncio"
+    label = "raw httpx, asyncio transport"
+    footprint = False  # raw httpx's import and memory, plus one module of the core
+    requires: tuple[str, ...] = ("httpx", "mixroute")
+    install = "-e ."
+
+    async def aopen(self) -> None:
+        import httpx
+
+        from mixroute.aio import AsyncioTransport
+
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        transport = AsyncioTransport(limits=limits, ssl_context=httpx.create_ssl_context())
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        self.aclient = httpx.AsyncClient(
+            headers=headers, limits=limits, timeout=TIMEOUT, transport=transport
+        )
+
+
 class MixrouteCore(Contender):
     """The core: ``MixrouteClient`` and ``AsyncMixrouteClient``, typed messages in and out."""
 
@@ -496,6 +522,7 @@ class LlamaIndexHttpxFloor(LlamaIndexContender):
 
 CONTENDERS: list[Contender] = [
     RawHttpx(),
+    RawHttpxAsyncio(),
     MixrouteCore(),
     LangChainMixroute(),
     LangChainOpenAI(),

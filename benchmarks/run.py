@@ -345,7 +345,7 @@ def _wanted(keys: set[str] | None) -> set[str] | None:
             wanted.add(target.reference)
     for adapter, floor, in_place in BREAKDOWNS:
         if adapter in keys:
-            wanted |= {floor, in_place, "core"}
+            wanted |= {floor, in_place, "core", "raw-asyncio"}
     return wanted
 
 
