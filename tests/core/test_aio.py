@@ -309,7 +309,7 @@ async def test_an_upload_the_server_never_reads_is_a_write_timeout() -> None:
 
     async with serving(deaf) as port, client(timeout=0.3) as http:
         with pytest.raises(httpx.WriteTimeout):
-            await http.post(f"http://127.0.0.1:{port}/", content=bytes(64 * 1024 * 1024))
+            await http.post(f"http://127.0.0.1:{port}/", content=bytes(32 * 1024 * 1024))
 
 
 async def test_an_idle_connection_the_server_closed_reads_as_readable() -> None:
