@@ -76,15 +76,24 @@ class Contender:
         pass
 
 
-def httpx_client(asynchronous: bool = False) -> Any:
-    """An httpx client as raw httpx uses it: the key, the core's pool limits, the timeout."""
+def httpx_client(asynchronous: bool = False, asyncio_transport: bool = False) -> Any:
+    """An httpx client as raw httpx uses it: the key, the core's pool limits, the timeout.
+
+    ``asyncio_transport``: the async client on the core's ``mixroute.aio`` transport.
+    """
     import httpx
 
     # The core's pool size, so the async figure compares clients, not pool settings.
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    kind = httpx.AsyncClient if asynchronous else httpx.Client
-    return kind(headers=headers, limits=limits, timeout=TIMEOUT)
+    if not asynchronous:
+        return httpx.Client(headers=headers, limits=limits, timeout=TIMEOUT)
+    transport = None
+    if asyncio_transport:
+        from mixroute.aio import AsyncioTransport
+
+        transport = AsyncioTransport(limits=limits, ssl_context=httpx.create_ssl_context())
+    return httpx.AsyncClient(headers=headers, limits=limits, timeout=TIMEOUT, transport=transport)
 
 
 class RawHttpx(Contender):
@@ -93,7 +102,7 @@ class RawHttpx(Contender):
     key = "raw"
     label = "raw httpx"
     import_statement = "import httpx"
-    requires = ("httpx",)
+    requires: tuple[str, ...] = ("httpx",)
     install = "httpx"
 
     def open(self, base_url: str, chunks: int) -> None:
@@ -149,20 +158,11 @@ class RawHttpxAsyncio(RawHttpx):
     key = "raw-asyncio"
     label = "raw httpx, asyncio transport"
     footprint = False  # raw httpx's import and memory, plus one module of the core
-    requires: tuple[str, ...] = ("httpx", "mixroute")
+    requires = ("httpx", "mixroute")
     install = "-e ."
 
     async def aopen(self) -> None:
-        import httpx
-
-        from mixroute.aio import AsyncioTransport
-
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        transport = AsyncioTransport(limits=limits, ssl_context=httpx.create_ssl_context())
-        headers = {"Authorization": f"Bearer {API_KEY}"}
-        self.aclient = httpx.AsyncClient(
-            headers=headers, limits=limits, timeout=TIMEOUT, transport=transport
-        )
+        self.aclient = httpx_client(asynchronous=True, asyncio_transport=True)
 
 
 class MixrouteCore(Contender):

@@ -31,6 +31,13 @@ _SocketOption = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 )
 
+# httpcore's names for what it asks of a connection -> asyncio's names for the same.
+_EXTRA_INFO = {
+    "ssl_object": "ssl_object",
+    "client_addr": "sockname",
+    "server_addr": "peername",
+    "socket": "socket",
+}
 _PAUSE_AT = 256 * 1024  # buffered bytes at which the socket stops being read
 _RESUME_AT = 64 * 1024  # and the level under which it is read again
 
@@ -196,12 +203,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             # answers without a system call per idle connection per request.
             connection = self._connection
             return connection.closed or bool(connection.chunks)
-        name = {
-            "ssl_object": "ssl_object",
-            "client_addr": "sockname",
-            "server_addr": "peername",
-            "socket": "socket",
-        }.get(info)
+        name = _EXTRA_INFO.get(info)
         return transport.get_extra_info(name) if name else None
 
 

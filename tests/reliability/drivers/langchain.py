@@ -23,7 +23,7 @@ from reliability.drivers.observers import RecordingCallbacks
 MESSAGES: list[BaseMessage] = [HumanMessage("Say hello")]
 
 
-def _model(config: CallConfig, **clients: Any) -> ChatMixroute:
+def _model(config: CallConfig) -> ChatMixroute:
     model = ChatMixroute(
         model=MODEL,
         api_key=config.api_key,
@@ -32,7 +32,6 @@ def _model(config: CallConfig, **clients: Any) -> ChatMixroute:
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
         callbacks=[RecordingCallbacks()],
-        **clients,
     )
     return model
 

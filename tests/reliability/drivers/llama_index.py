@@ -23,7 +23,7 @@ from reliability.drivers.observers import record_llama_index_events
 MESSAGES = [ChatMessage(role="user", content="Say hello")]
 
 
-def _llm(config: CallConfig, **clients: Any) -> Mixroute:
+def _llm(config: CallConfig) -> Mixroute:
     record_llama_index_events()
     llm = Mixroute(
         model=MODEL,
@@ -32,7 +32,6 @@ def _llm(config: CallConfig, **clients: Any) -> Mixroute:
         max_retries=config.max_retries,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
-        **clients,
     )
     return llm
 
