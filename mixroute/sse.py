@@ -5,15 +5,28 @@ the CR and LF arrive in different reads), ``data:`` lines of one event are joine
 LF, lines starting with ``:`` are comments (keep-alives), ``event:``, ``id:`` and
 ``retry:`` are kept, and a blank line dispatches the event. The byte stream may be split
 anywhere, even inside a UTF-8 character: lines are cut on bytes first and decoded whole.
+
+Work and memory are bounded: each read is scanned once (a partial line waits as a list of
+pieces, joined once when its line ends), and a line, or the data of an event not yet
+dispatched, longer than ``max_line_bytes`` raises :class:`LineTooLong`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SSEDecoder", "ServerSentEvent"]
+__all__ = ["LineTooLong", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+_IN_PLACE = 64 * 1024  # data lines this long are decoded through a memoryview
+
+
+class LineTooLong(Exception):
+    """A line, or one event's data, grew past the decoder's ``max_line_bytes``."""
+
+    def __init__(self, limit: int, what: str = "a line") -> None:
+        super().__init__(f"server-sent events: {what} is longer than the limit of {limit} bytes")
+        self.limit = limit
 
 
 @dataclass(slots=True)
@@ -29,6 +42,10 @@ class ServerSentEvent:
 class SSEDecoder:
     r"""Turn chunks of a byte stream into :class:`ServerSentEvent` values.
 
+    ``max_line_bytes`` bounds one line and the data lines of one event (the default fits
+    a base64 image sent as one line); past it :meth:`feed` raises :class:`LineTooLong`,
+    after which the decoder is mid-line and must not be fed again.
+
     >>> decoder = SSEDecoder()
     >>> decoder.feed(b'data: {"a": 1}\n\ndata: [DO')
     [ServerSentEvent(data='{"a": 1}', event='message', id=None, retry=None)]
@@ -36,16 +53,37 @@ class SSEDecoder:
     '[DONE]'
     """
 
-    __slots__ = ("_buffer", "_data", "_event", "_id", "_retry", "_skip_lf", "_started")
+    __slots__ = (
+        "_data",
+        "_data_size",
+        "_event",
+        "_id",
+        "_max_line_bytes",
+        "_pending",
+        "_pending_size",
+        "_retry",
+        "_skip_lf",
+        "_started",
+    )
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_line_bytes: int = 32 * 1024 * 1024) -> None:
+        self._max_line_bytes = max_line_bytes
+        # The unterminated tail of the stream, in the pieces it arrived in: joining them
+        # on every read would make one long line cost quadratic time.
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._skip_lf = False
         self._started = False
         self._data: list[str] = []
+        self._data_size = 0
         self._event = ""
         self._id: str | None = None
         self._retry: int | None = None
+
+    @property
+    def max_line_bytes(self) -> int:
+        """The longest line, or data of one event, this decoder accepts (in bytes)."""
+        return self._max_line_bytes
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume the next bytes of the stream; return the events they complete."""
@@ -53,13 +91,14 @@ class SSEDecoder:
             # The usual read: exactly one whole "data: ...\n\n" event and nothing pending.
             chunk[-2:] == b"\n\n"
             and chunk[:6] == b"data: "
-            and not self._buffer
+            and not self._pending
             and not self._data
             and self._started
             and not self._skip_lf
             and not self._event
             and chunk.count(b"\n") == 2
             and b"\r" not in chunk
+            and len(chunk) <= self._max_line_bytes
         ):
             data = chunk[6:-2].decode("utf-8", errors="replace")
             return [ServerSentEvent(data, "message", self._id, self._retry)]
@@ -67,26 +106,38 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        buffer = self._buffer + chunk if self._buffer else chunk
         if not self._started:
-            # The BOM may itself arrive split: hold its first bytes until it is whole.
-            if len(buffer) < 3 and _BOM.startswith(buffer):
-                self._buffer = buffer
+            chunk = self._start(chunk)
+            if not self._started:
                 return []
-            self._started = True
-            if buffer.startswith(_BOM):
-                buffer = buffer[3:]
-        if b"\r" in buffer:
-            if buffer.endswith(b"\r"):
+        if b"\r" in chunk:
+            if chunk[-1:] == b"\r":
                 self._skip_lf = True
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = buffer.split(b"\n")
-        self._buffer = lines.pop()
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
         events: list[ServerSentEvent] = []
-        for line in lines:
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
+        if lines:
+            limit = self._max_line_bytes
+            pending = self._pending_size
+            # Only a read that brings the pending tail past the limit can end a long line.
+            if pending + len(chunk) > limit and (
+                pending + len(lines[0]) > limit or max(map(len, lines)) > limit
+            ):
+                raise LineTooLong(limit)
+            if pending:
+                lines[0] = b"".join((*self._pending, lines[0]))
+                self._pending = []
+                self._pending_size = 0
+            for line in lines:
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
+        if rest:
+            self._pending.append(rest)
+            self._pending_size += len(rest)
+            if self._pending_size > self._max_line_bytes:
+                raise LineTooLong(self._max_line_bytes)
         return events
 
     def flush(self) -> list[ServerSentEvent]:
@@ -96,8 +147,10 @@ class SSEDecoder:
         close right after the final ``data:`` line, and its content should not be lost.
         """
         events: list[ServerSentEvent] = []
-        if self._buffer:
-            line, self._buffer = self._buffer, b""
+        if self._pending:
+            line = b"".join(self._pending)
+            self._pending = []
+            self._pending_size = 0
             event = self._line(line)
             if event is not None:
                 events.append(event)
@@ -106,14 +159,31 @@ class SSEDecoder:
             events.append(event)
         return events
 
+    def _start(self, chunk: bytes) -> bytes:
+        # The BOM may itself arrive split: hold its first bytes until it is whole.
+        if self._pending:
+            chunk = b"".join((*self._pending, chunk))
+            self._pending = []
+            self._pending_size = 0
+        if len(chunk) < 3 and _BOM.startswith(chunk):
+            if chunk:
+                self._pending.append(chunk)
+                self._pending_size = len(chunk)
+            return b""
+        self._started = True
+        return chunk[3:] if chunk.startswith(_BOM) else chunk
+
     def _line(self, raw: bytes) -> ServerSentEvent | None:
         if not raw:
             return self._dispatch()
-        line = raw.decode("utf-8", errors="replace")
-        if line.startswith("data:"):
-            value = line[5:]
-            self._data.append(value[1:] if value[:1] == " " else value)
+        if raw[:5] == b"data:":
+            self._add_data(len(raw))
+            start = 6 if raw[5:6] == b" " else 5
+            # A long line is decoded in place: slicing it first would copy it once more.
+            text = raw[start:] if len(raw) < _IN_PLACE else memoryview(raw)[start:]
+            self._data.append(str(text, "utf-8", "replace"))
             return None
+        line = raw.decode("utf-8", errors="replace")
         if line[0] == ":":
             return None
         name, colon, value = line.partition(":")
@@ -122,6 +192,7 @@ class SSEDecoder:
         if name == "event":
             self._event = value
         elif name == "data":
+            self._add_data(len(raw))
             self._data.append(value)
         elif name == "id":
             if "\0" not in value:
@@ -130,7 +201,14 @@ class SSEDecoder:
             self._retry = int(value)
         return None
 
+    def _add_data(self, size: int) -> None:
+        # Many short data lines of one event must not grow past the limit either.
+        self._data_size += size
+        if self._data_size > self._max_line_bytes:
+            raise LineTooLong(self._max_line_bytes, "an event's data")
+
     def _dispatch(self) -> ServerSentEvent | None:
+        self._data_size = 0
         if not self._data:
             self._event = ""
             return None

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Iterable, Iterator
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mixroute.sse import ServerSentEvent, SSEDecoder
+from mixroute.sse import LineTooLong, ServerSentEvent, SSEDecoder
+
+KiB = 1024
+MiB = 1024 * KiB
 
 
 def decode(*chunks: bytes) -> list[ServerSentEvent]:
@@ -15,6 +22,11 @@ def decode(*chunks: bytes) -> list[ServerSentEvent]:
         events.extend(decoder.feed(chunk))
     events.extend(decoder.flush())
     return events
+
+
+def decode_with(decoder: SSEDecoder, chunks: list[bytes]) -> list[ServerSentEvent]:
+    events = [event for chunk in chunks for event in decoder.feed(chunk)]
+    return events + decoder.flush()
 
 
 def datas(events: list[ServerSentEvent]) -> list[str]:
@@ -152,6 +164,100 @@ def test_multibyte_characters_split_between_chunks() -> None:
     assert datas(decode(*(raw[i : i + 1] for i in range(len(raw))))) == ["你好 🙂"]
 
 
+# --- limits and linear time -----------------------------------------------------------------
+
+
+def test_the_default_limit_fits_a_large_image() -> None:
+    assert SSEDecoder().max_line_bytes == 32 * MiB
+
+
+def _unterminated(total: int, piece: int) -> Iterator[bytes]:
+    """``total`` bytes of one line without an end, as separate objects of ``piece`` bytes."""
+    yield b"data: " + b"x" * (piece - 6)
+    for _ in range(total // piece - 1):
+        yield b"x" * piece
+
+
+def feed_all(decoder: SSEDecoder, reads: Iterable[bytes]) -> None:
+    for read in reads:
+        decoder.feed(read)
+
+
+def test_a_line_without_end_stops_at_the_limit() -> None:
+    decoder = SSEDecoder(max_line_bytes=MiB)
+    reads = _unterminated(40 * MiB, 64 * KiB)
+    with pytest.raises(LineTooLong) as info:
+        feed_all(decoder, reads)
+    # Raised on the read that took the pending line past 1 MiB, not at the end of 40 MiB.
+    assert 640 - sum(1 for _ in reads) == 17
+    assert info.value.limit == MiB
+    assert f"{MiB} bytes" in str(info.value)
+
+
+def test_a_line_without_end_at_the_default_limit_holds_at_most_the_limit() -> None:
+    decoder = SSEDecoder()
+    tracemalloc.start()
+    try:
+        with pytest.raises(LineTooLong):
+            feed_all(decoder, _unterminated(40 * MiB, 64 * KiB))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * decoder.max_line_bytes, f"peak {peak / MiB:.1f} MiB"
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_line_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not(split: bool) -> None:
+    line = b"data: " + b"x" * 94  # 100 bytes
+    reads = [line[:50], line[50:] + b"\n\n"] if split else [line + b"\n\n"]
+    assert datas(decode_with(SSEDecoder(max_line_bytes=100), reads)) == ["x" * 94]
+    with pytest.raises(LineTooLong):
+        decode_with(SSEDecoder(max_line_bytes=99), reads)
+
+
+def test_a_long_line_inside_a_read_of_many_lines_is_refused() -> None:
+    reads = [b"data: a\n\n" + b"data: " + b"y" * 200 + b"\n\ndata: b\n\n"]
+    with pytest.raises(LineTooLong):
+        decode_with(SSEDecoder(max_line_bytes=100), reads)
+
+
+def test_an_event_of_many_short_data_lines_stops_at_the_limit() -> None:
+    decoder = SSEDecoder(max_line_bytes=1000)
+    with pytest.raises(LineTooLong, match="an event's data") as info:
+        feed_all(decoder, [b"data: 0123456789\n"] * 200)
+    assert info.value.limit == 1000
+
+
+def test_data_lines_of_many_events_do_not_add_up() -> None:
+    decoder = SSEDecoder(max_line_bytes=1000)
+    events = [e for _ in range(200) for e in decoder.feed(b"data: 0123456789\ndata: x\n\n")]
+    assert len(events) == 200
+
+
+def test_a_long_line_costs_memory_linear_in_its_length() -> None:
+    # The old decoder joined the pending line and the new read on every read, so a line
+    # of n reads allocated about n * n / 2 reads' worth (32 MiB in 64 KiB reads: 8 GiB,
+    # about 15 s). Counted here: the bytes each feed allocates (tracemalloc's peak over
+    # the call), summed over the line; each read may be copied a bounded number of times.
+    total, piece = 32 * MiB, 64 * KiB
+    reads = [*_unterminated(total, piece), b"\n\n"]
+    decoder = SSEDecoder()  # a 32 MiB line is just within the default limit
+    allocated = 0
+    events: list[ServerSentEvent] = []
+    tracemalloc.start()
+    try:
+        for read in reads:
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            events += decoder.feed(read)
+            allocated += tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert [len(event.data) for event in events] == [total - 6]
+    # The line is joined once (32 MiB) and decoded once (32 MiB), and nothing more.
+    assert allocated < 2.5 * total, f"{allocated / MiB:.0f} MiB allocated"
+
+
 # --- property: any partition of the byte stream decodes the same ---------------------------
 
 _LINE_ENDS = (b"\n", b"\r\n", b"\r")
@@ -217,3 +323,22 @@ def test_any_split_of_the_bytes_gives_the_same_events(
 def test_byte_by_byte_gives_the_same_events(case: tuple[list[ServerSentEvent], bytes]) -> None:
     expected, raw = case
     assert decode(*(raw[i : i + 1] for i in range(len(raw)))) == expected
+
+
+def _outcome(decoder: SSEDecoder, pieces: list[bytes]) -> list[ServerSentEvent] | str:
+    try:
+        return decode_with(decoder, pieces)
+    except LineTooLong:
+        return "too long"
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=event_lists(), limit=st.integers(1, 60), data=st.data())
+def test_the_limit_does_not_depend_on_how_the_bytes_are_split(
+    case: tuple[list[ServerSentEvent], bytes], limit: int, data: st.DataObject
+) -> None:
+    _, raw = case
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=12)))
+    pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
+    whole = _outcome(SSEDecoder(max_line_bytes=limit), [raw])
+    assert _outcome(SSEDecoder(max_line_bytes=limit), pieces) == whole
