@@ -1,0 +1,273 @@
+"""Which proxy each request goes through, read once from the environment by httpx's rules.
+
+The core's clients run connection pools of their own, and httpx reads no proxy variables
+for a client given a transport, so the package reads them itself, the way httpx 0.28 does
+for ``httpx.Client(trust_env=True)``:
+
+* the variables are ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` in any
+  case; a name whose ``_proxy`` suffix is lower-case wins over one whose suffix is not, an
+  empty one unsets the scheme, and when ``REQUEST_METHOD`` is set (a CGI script, where a
+  client's ``Proxy:`` header arrives as ``HTTP_PROXY``) only a lower-case ``http_proxy``
+  counts (the rules of :func:`urllib.request.getproxies_environment`);
+* a proxy without a scheme is an ``http://`` proxy;
+* ``NO_PROXY`` is a comma-separated list: ``*`` turns every proxy off; ``example.com``
+  exempts that host and its subdomains, ``.example.com`` only the subdomains; IPv4, IPv6
+  addresses and ``localhost`` are matched exactly; an entry with a scheme
+  (``http://internal``) is a URL pattern of its own; an entry may end in ``:port``;
+* the most specific pattern wins: one with a port first, then the longest host, then the
+  longest scheme (``https://`` before ``all://``).
+
+Unlike httpx on macOS and Windows, the system's proxy settings are not read.
+
+>>> rules = ProxyRules.from_environment({"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "localhost"})
+>>> rules.proxy_for(httpx.URL("https://api.example.com/v1"))
+URL('http://proxy:3128')
+>>> rules.proxy_for(httpx.URL("https://localhost:8000/v1")) is None
+True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from mixroute.errors import ConfigurationError
+
+__all__ = ["ProxyRoute", "ProxyRules", "socks_installed"]
+
+_USABLE_SCHEMES = frozenset({"http", "https"})
+_SOCKS_SCHEMES = frozenset({"socks5", "socks5h"})
+_PROXY_SCHEMES = ("http", "https", "all")
+_REMEMBERED_ORIGINS = 256  # a client talks to a few origins: the table is matched once each
+
+
+def socks_installed() -> bool:
+    """Whether httpcore can speak SOCKS here (its ``socksio`` dependency is importable)."""
+    return importlib.util.find_spec("socksio") is not None
+
+
+@dataclass(frozen=True)
+class ProxyRoute:
+    """One row of the table: requests whose URL matches ``pattern`` go through ``proxy``.
+
+    ``proxy`` is ``None`` for a ``NO_PROXY`` entry (go direct); ``variable`` names the
+    environment variable the row came from, for messages.
+    """
+
+    pattern: str
+    proxy: httpx.URL | None
+    variable: str
+    scheme: str  # "" matches every scheme
+    port: int | None
+    host_length: int
+    host_matches: Callable[[str], object] | None  # None matches every host
+
+    @classmethod
+    def parse(cls, pattern: str, proxy: httpx.URL | None, variable: str) -> ProxyRoute:
+        """Read a pattern such as ``all://*example.com:8080`` as httpx's ``URLPattern`` does."""
+        try:
+            url = httpx.URL(pattern)
+        except httpx.InvalidURL:
+            raise ConfigurationError(
+                f"{variable} has an entry httpx cannot read ({pattern!r}); "
+                "fix or remove it (entries are host names, IP addresses or URLs)."
+            ) from None
+        host = "" if url.host == "*" else url.host
+        matches: Callable[[str], object] | None = None
+        if host.startswith("*."):  # the subdomains only
+            matches = re.compile(rf"^.+\.{re.escape(host[2:])}$").match
+        elif host.startswith("*"):  # the domain and its subdomains
+            matches = re.compile(rf"^(.+\.)?{re.escape(host[1:])}$").match
+        elif host:
+            matches = re.compile(rf"^{re.escape(host)}$").match
+        return cls(
+            pattern=pattern,
+            proxy=proxy,
+            variable=variable,
+            scheme="" if url.scheme == "all" else url.scheme,
+            port=url.port,
+            host_length=len(host),
+            host_matches=matches,
+        )
+
+    @property
+    def priority(self) -> tuple[int, int, int]:
+        """The sort key that puts the most specific pattern first."""
+        return (0 if self.port is not None else 1, -self.host_length, -len(self.scheme))
+
+
+@dataclass(frozen=True, repr=False)
+class ProxyRules:
+    """The proxies from the environment, as a table read once and matched per request.
+
+    An empty table (no proxy variables, or ``NO_PROXY=*``) is false, and
+    :meth:`proxy_for` answers ``None`` for it at once.
+    """
+
+    routes: tuple[ProxyRoute, ...] = ()
+    _choices: dict[tuple[str, str, int | None], httpx.URL | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ProxyRules:
+        """Read the proxy variables from ``environ`` (by default :data:`os.environ`).
+
+        Raises :class:`~mixroute.ConfigurationError` for a value httpx could not read
+        either (``httpx.Client`` fails the same way); an unusable scheme is left to
+        :meth:`check`.
+        """
+        found = _proxy_variables(os.environ if environ is None else environ)
+        table: dict[str, tuple[httpx.URL | None, str]] = {}
+        for scheme in _PROXY_SCHEMES:
+            if scheme in found:
+                variable, value = found[scheme]
+                table[f"{scheme}://"] = (_proxy_url(variable, value), variable)
+        if "no" in found:
+            variable, value = found["no"]
+            for entry in (part.strip() for part in value.split(",")):
+                if entry == "*":
+                    return cls()
+                if entry:
+                    table[_no_proxy_pattern(entry)] = (None, variable)
+        if all(proxy is None for proxy, _ in table.values()):
+            return cls()
+        routes = [ProxyRoute.parse(pattern, *row) for pattern, row in table.items()]
+        routes.sort(key=lambda route: route.priority)  # stable: ties keep httpx's order
+        return cls(tuple(routes))
+
+    def proxy_for(self, url: httpx.URL) -> httpx.URL | None:
+        """The proxy a request to ``url`` goes through (with its credentials), or ``None``."""
+        if not self.routes:
+            return None
+        origin = (url.scheme, url.host, url.port)
+        try:
+            return self._choices[origin]
+        except KeyError:
+            if len(self._choices) >= _REMEMBERED_ORIGINS:
+                self._choices.clear()
+            choice = self._choices[origin] = self._match(*origin)
+            return choice
+
+    def _match(self, scheme: str, host: str, port: int | None) -> httpx.URL | None:
+        for route in self.routes:
+            if route.scheme and route.scheme != scheme:
+                continue
+            if route.host_matches is not None and not route.host_matches(host):
+                continue
+            if route.port is not None and route.port != port:
+                continue
+            return route.proxy
+        return None
+
+    @property
+    def proxies(self) -> frozenset[httpx.URL]:
+        """Every proxy some request may go through."""
+        return frozenset(route.proxy for route in self.routes if route.proxy is not None)
+
+    def check(self, *, socks: bool, transport: str) -> None:
+        """Refuse a proxy that ``transport`` (its name, for the message) cannot use.
+
+        SOCKS 5 proxies pass only when ``socks`` is true; schemes other than ``http``,
+        ``https``, ``socks5`` and ``socks5h`` never do. The message names the variable
+        and says what to do; credentials in the proxy URL are masked.
+
+        Raises:
+            ConfigurationError: for the first proxy that cannot be used.
+
+        """
+        for route in self.routes:
+            proxy = route.proxy
+            if proxy is None or proxy.scheme in _USABLE_SCHEMES:
+                continue
+            shown = masked(proxy)
+            if proxy.scheme in _SOCKS_SCHEMES:
+                if socks:
+                    continue
+                raise ConfigurationError(
+                    f"{route.variable} names a SOCKS proxy ({shown}), which {transport} "
+                    "cannot use. To use it, pip install 'httpx[socks]' (the async client "
+                    "also needs async_transport='httpx'); or set "
+                    f"{route.variable} to an http:// proxy."
+                )
+            hint = " (SOCKS 4 is not supported: use socks5://)" if "socks" in proxy.scheme else ""
+            raise ConfigurationError(
+                f"{route.variable} names a proxy with the scheme {proxy.scheme!r} ({shown}), "
+                f"which {transport} cannot use{hint}. Proxies may be http://, https://, "
+                f"socks5:// or socks5h://; change or unset {route.variable}."
+            )
+
+    def __bool__(self) -> bool:
+        return bool(self.routes)
+
+    def __repr__(self) -> str:
+        rows = ", ".join(
+            f"{route.pattern} -> {masked(route.proxy) if route.proxy else 'direct'}"
+            for route in self.routes
+        )
+        return f"ProxyRules({rows})"
+
+
+def masked(url: httpx.URL) -> str:
+    """``url`` as text with any user name and password replaced by ``***``."""
+    if not url.userinfo:
+        return str(url)
+    bare = str(url.copy_with(username=None, password=None))
+    scheme, _, rest = bare.partition("://")
+    return f"{scheme}://***@{rest}"
+
+
+def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    # urllib's two passes, keeping the variable's name: any case first, then the names
+    # with a lower-case "_proxy" suffix on top (an empty one unsets the scheme).
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in environ.items():
+        lowered = name.lower()
+        if value and lowered.endswith("_proxy"):
+            found[lowered[:-6]] = (name, value)
+    if "REQUEST_METHOD" in environ:
+        found.pop("http", None)
+    for name, value in environ.items():
+        if name.endswith("_proxy"):
+            if value:
+                found[name.lower()[:-6]] = (name, value)
+            else:
+                found.pop(name.lower()[:-6], None)
+    return found
+
+
+def _proxy_url(variable: str, value: str) -> httpx.URL:
+    try:
+        return httpx.URL(value if "://" in value else f"http://{value}")
+    except httpx.InvalidURL:
+        # The value is not echoed: it may hold a password that failed to parse.
+        raise ConfigurationError(
+            f"{variable} is not a valid proxy URL; expected scheme://[user:password@]host:port."
+        ) from None
+
+
+def _no_proxy_pattern(entry: str) -> str:
+    if "://" in entry:
+        return entry
+    address = entry.split("/")[0]  # "10.0.0.0/8" is read as its first address, as httpx does
+    if _is_ip(ipaddress.IPv4Address, address):
+        return f"all://{entry}"
+    if _is_ip(ipaddress.IPv6Address, address):
+        return f"all://[{entry}]"
+    if entry.lower() == "localhost":
+        return f"all://{entry}"
+    return f"all://*{entry}"
+
+
+def _is_ip(kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address], text: str) -> bool:
+    try:
+        kind(text)
+    except ValueError:
+        return False
+    return True
