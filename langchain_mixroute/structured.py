@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, convert_to_messages
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
@@ -195,14 +196,27 @@ class _Checked(BaseCumulativeTransformOutputParser[Any]):
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         _check_finished(result, self.max_tokens)
-        return self.inner.parse_result(result, partial=partial)
+        try:
+            return self.inner.parse_result(result, partial=partial)
+        except RecursionError:
+            raise _too_deep(result[0].text if result else "") from None
 
     def parse(self, text: str) -> Any:
-        return self.inner.parse(text)
+        try:
+            return self.inner.parse(text)
+        except RecursionError:
+            raise _too_deep(text) from None
 
     @property
     def _type(self) -> str:
         return "mixroute_structured_output"
+
+
+def _too_deep(text: str) -> OutputParserException:
+    # LangChain's JSON parsers recurse once a nesting level: an answer nested thousands
+    # deep is a parsing failure like any other, not a crash of the chain (and of a stream,
+    # where every partial parse would hit it again).
+    return OutputParserException("The model's JSON is nested too deep to parse.", llm_output=text)
 
 
 def _parse_or_report(parser: Runnable[Any, Any]) -> RunnableLambda[dict[str, Any], Any]:

@@ -9,7 +9,6 @@ llama-index-llms-openai does, within what the model's profile accepts.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageR
 from llama_index.core.llms.llm import ToolSelection
 
 from llama_index_mixroute.responses import INVALID_TOOL_CALLS
+from mixroute import jsonsafe
 from mixroute.errors import OutputTruncatedError
 from mixroute.profiles import ModelProfile
 from mixroute.response import ChatCompletion
@@ -184,7 +184,9 @@ def _arguments(arguments: object, invalid: bool, name: str, strict: bool) -> dic
     parsed: object = None
     if not invalid:
         try:
-            parsed = json.loads(text)
+            parsed = jsonsafe.loads(text)
+        except jsonsafe.JSONTooDeep:
+            parsed = None  # parse_partial_json would recurse as deep and overflow
         except ValueError:
             from llama_index.core.llms.utils import parse_partial_json
 

@@ -29,9 +29,9 @@ An error raised after part of a stream was delivered carries what had arrived in
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from mixroute import jsonsafe
 from mixroute.retry import retry_after_seconds
 
 if TYPE_CHECKING:  # annotations only: importing the errors does not import httpx
@@ -103,7 +103,8 @@ class APIError(MixrouteError):
 
     Attributes:
         message: the server's own message where it gave one.
-        request: the request that failed, when one was built.
+        request: the request that failed, when one was built, its credential headers
+            masked (``Bearer **********``): errors get logged and printed.
         body: the parsed error body (a dict for JSON, else the raw text), if any.
         code, type, param: the fields of an OpenAI-style ``error`` object, if present.
 
@@ -124,6 +125,21 @@ class APIError(MixrouteError):
         self.code: str | None = _str_or_none(error.get("code"))
         self.type: str | None = _str_or_none(error.get("type"))
         self.param: str | None = _str_or_none(error.get("param"))
+
+    @property
+    def request(self) -> httpx.Request | None:
+        """The request that failed, with its credential headers masked."""
+        return self._request
+
+    @request.setter
+    def request(self, request: httpx.Request | None) -> None:
+        # Masked on the way in, wherever an error is made: the request that was sent holds
+        # the key in clear. Imported here, so importing the errors does not import httpx.
+        if request is not None:
+            from mixroute.scrub import redacted_request
+
+            request = redacted_request(request)
+        self._request = request
 
 
 class APIStatusError(APIError):
@@ -221,13 +237,16 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
 
 
 def parse_error_body(content: bytes) -> object | None:
-    """Decode an error body: JSON when it is JSON, else its text (an HTML proxy page, say)."""
+    """Decode an error body: JSON when it is JSON, else its text (an HTML proxy page, say).
+
+    JSON nested too deep to read safely is kept as text too.
+    """
     if not content:
         return None
     text = content.decode("utf-8", errors="replace")
     try:
-        body: object = json.loads(text)
-    except ValueError:
+        body: object = jsonsafe.loads(text)
+    except ValueError:  # jsonsafe.JSONTooDeep included
         return text
     return body
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mixroute import jsonsafe
 from mixroute.citations import Citation, citations_from_annotations, citations_from_body
 from mixroute.errors import APIResponseValidationError
 from mixroute.messages import arguments_to_json
@@ -248,8 +249,8 @@ def parse_arguments(text: str) -> tuple[dict[str, Any] | None, str | None]:
     if not text.strip():
         return {}, None
     try:
-        value = json.loads(text)
-    except ValueError as exc:
+        value = jsonsafe.loads(text)
+    except ValueError as exc:  # jsonsafe.JSONTooDeep included: the call is invalid
         return None, f"Arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
         return None, f"Arguments must be a JSON object, got {type(value).__name__}."

@@ -220,8 +220,17 @@ def test_include_raw_on_success(method: str) -> None:
         ("json_schema", text_reply('{"title": "missing summary"}')),
         ("function_calling", tool_reply('{"title": "missing summary"}')),
         ("json_mode", text_reply("{broken")),
+        ("json_schema", text_reply("[" * 100_000)),
+        ("json_mode", text_reply('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")),
     ],
-    ids=["not json", "wrong fields", "wrong tool arguments", "broken json"],
+    ids=[
+        "not json",
+        "wrong fields",
+        "wrong tool arguments",
+        "broken json",
+        "nested too deep",
+        "valid but nested too deep",
+    ],
 )
 def test_include_raw_returns_a_parsing_failure(method: str, reply: dict[str, Any]) -> None:
     structured = model_for(Script(reply)).with_structured_output(
@@ -284,6 +293,13 @@ def test_structured_output_streams_partial_objects() -> None:
     ]
     structured = model_for(Script(pieces)).with_structured_output(AnswerDict, method="json_schema")
     assert list(structured.stream("Hi")) == [{"summary": "AI"}, {"summary": "AI is a field."}]
+
+
+def test_a_stream_nested_too_deep_is_a_parsing_error() -> None:
+    pieces = [chunk({"content": "[" * 50_000}), chunk({"content": "[" * 50_000})]
+    structured = model_for(Script(pieces)).with_structured_output(AnswerDict, method="json_mode")
+    with pytest.raises(OutputParserException, match="nested too deep"):
+        list(structured.stream("Hi"))
 
 
 def test_async_structured_output() -> None:

@@ -145,10 +145,13 @@ def test_no_tool_call_raises_only_when_asked() -> None:
     assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []
 
 
-def test_malformed_arguments_raise_or_become_no_arguments() -> None:
-    gateway = ScriptedGateway(
-        tool_calls_answer(tool_call("call_1", "get_weather", '{"city": Shanghai'))
-    )
+@pytest.mark.parametrize(
+    "arguments",
+    ['{"city": Shanghai', '{"city": ' + "[" * 100_000],
+    ids=["broken", "nested too deep"],
+)
+def test_malformed_arguments_raise_or_become_no_arguments(arguments: str) -> None:
+    gateway = ScriptedGateway(tool_calls_answer(tool_call("call_1", "get_weather", arguments)))
     llm = gateway.llm()
     response = llm.chat_with_tools([WEATHER], user_msg="Weather?")
     with pytest.raises(ValueError, match="'get_weather' with arguments that are not a JSON object"):
@@ -166,6 +169,18 @@ def test_legacy_additional_kwargs_tool_calls_are_read() -> None:
     )
     [selection] = llm.get_tool_calls_from_response(ChatResponse(message=message))
     assert (selection.tool_id, selection.tool_kwargs) == ("c9", {"zone": "UTC"})
+
+
+def test_legacy_tool_call_arguments_nested_too_deep_become_no_arguments() -> None:
+    llm = ScriptedGateway().llm()
+    call = tool_call("c9", "get_time", "[" * 100_000)  # parse_partial_json would overflow
+    message = ChatMessage(role="assistant", content=None, additional_kwargs={"tool_calls": [call]})
+    with pytest.raises(ValueError, match="not a JSON object"):
+        llm.get_tool_calls_from_response(ChatResponse(message=message))
+    [selection] = llm.get_tool_calls_from_response(
+        ChatResponse(message=message), error_on_no_tool_call=False
+    )
+    assert selection.tool_kwargs == {}
 
 
 def two_calls() -> dict[str, Any]:
