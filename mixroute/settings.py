@@ -1,25 +1,45 @@
 """Client settings: the API key, base URL, timeout and headers, resolved and checked once.
 
 The key is held as a :class:`pydantic.SecretStr` from the moment it is read, so it never
-shows in a repr, and :func:`redact` scrubs it from any text that could leave the client.
+shows in a repr, and :func:`mixroute.scrub.redact` scrubs it from any text that could leave
+the client.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import httpx
 from pydantic import SecretStr
 
-from mixroute.errors import ConfigurationError
+from mixroute.defaults import (
+    ASYNC_TRANSPORTS,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    AsyncTransportName,
+)
+from mixroute.errors import ConfigurationError, InvalidRequestError
+from mixroute.scrub import redact, redact_data  # re-exported: their home before scrub.py
 
 __all__ = [
+    "ASYNC_TRANSPORTS",
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_ERROR_BODY_BYTES",
+    "DEFAULT_MAX_LINE_BYTES",
     "DEFAULT_TIMEOUT",
     "ClientSettings",
+    "AsyncTransportName",
     "TimeoutLike",
+    "check_deadline",
+    "resolve_async_transport",
     "redact",
     "redact_data",
     "resolve_timeout",
@@ -67,6 +87,12 @@ class ClientSettings:
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     max_retries: int = 2
     default_headers: Mapping[str, str] = field(default_factory=dict)
+    deadline: float | None = DEFAULT_DEADLINE
+    stream_deadline: float | None = None
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES
+    async_transport: AsyncTransportName = "auto"
 
     @classmethod
     def resolve(
@@ -77,6 +103,12 @@ class ClientSettings:
         timeout: TimeoutLike = None,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stream_deadline: float | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
+        async_transport: str = "auto",
     ) -> ClientSettings:
         """Fill in from ``MIXROUTE_API_KEY`` / ``MIXROUTE_BASE_URL`` and check every value."""
         if api_key is None:
@@ -111,6 +143,12 @@ class ClientSettings:
             timeout=resolve_timeout(timeout),
             max_retries=max_retries,
             default_headers=dict(default_headers or {}),
+            deadline=check_deadline(deadline, "deadline", ConfigurationError),
+            stream_deadline=check_deadline(stream_deadline, "stream_deadline", ConfigurationError),
+            max_line_bytes=_check_limit(max_line_bytes, "max_line_bytes"),
+            max_body_bytes=_check_limit(max_body_bytes, "max_body_bytes"),
+            max_error_body_bytes=_check_limit(max_error_body_bytes, "max_error_body_bytes"),
+            async_transport=_check_transport(async_transport),
         )
 
     @property
@@ -132,31 +170,63 @@ class ClientSettings:
         }
 
 
+def check_deadline(
+    value: object, name: str, error: type[ConfigurationError] | type[InvalidRequestError]
+) -> float | None:
+    """Check a deadline in seconds: a positive number, or ``None`` for none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise error(
+            f"{name} must be a positive number of seconds, or None for no deadline; got {value!r}."
+        )
+    if value == float("inf"):
+        return None
+    return float(value)
+
+
+def _check_limit(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"{name} must be a positive int (a size in bytes), got {value!r}; "
+            "raise it rather than turning the limit off."
+        )
+    return value
+
+
+def resolve_async_transport(name: AsyncTransportName) -> Literal["aiohttp", "httpx"]:
+    """What the async client's own pool runs on: aiohttp or httpx.
+
+    Raises :class:`ConfigurationError` for ``"aiohttp"`` when it is not installed.
+    """
+    try:
+        has_aiohttp = importlib.util.find_spec("aiohttp") is not None
+    except (ImportError, ValueError):  # a broken or blocked install counts as none
+        has_aiohttp = False
+    if name == "aiohttp" and not has_aiohttp:
+        raise ConfigurationError(
+            "async_transport='aiohttp' needs aiohttp: pip install 'mixroute[aiohttp]' "
+            "(or use async_transport='httpx')."
+        )
+    if name == "auto":
+        return "aiohttp" if has_aiohttp else "httpx"
+    return name
+
+
+def _check_transport(value: object) -> AsyncTransportName:
+    for name in ASYNC_TRANSPORTS:
+        if value == name:
+            if name == "aiohttp":
+                resolve_async_transport(name)  # installed? say so now, not at first use
+            return name
+    raise ConfigurationError(
+        f"async_transport must be one of {', '.join(map(repr, ASYNC_TRANSPORTS))}; got {value!r}."
+    )
+
+
 def _is_http_url(url: str) -> bool:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
         return False
     return parsed.scheme in ("http", "https") and bool(parsed.host)
-
-
-def redact(text: str, secret: SecretStr) -> str:
-    """Replace every occurrence of the secret (and of its tail) in a text with stars."""
-    value = secret.get_secret_value()
-    if value and value in text:
-        text = text.replace(value, "**********")
-    tail = value[-8:]
-    if len(value) >= 16 and tail in text:
-        text = text.replace(tail, "****")
-    return text
-
-
-def redact_data(data: object, secret: SecretStr) -> object:
-    """Redact the secret from every string inside parsed JSON (dicts, lists, strings)."""
-    if isinstance(data, str):
-        return redact(data, secret)
-    if isinstance(data, dict):
-        return {key: redact_data(value, secret) for key, value in data.items()}
-    if isinstance(data, list):
-        return [redact_data(value, secret) for value in data]
-    return data

@@ -7,27 +7,34 @@ after that a failure raises a typed error whose ``partial`` holds what had arriv
 
 from __future__ import annotations
 
-import json
+import asyncio
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from mixroute import jsonsafe
 from mixroute.accumulator import ChunkDelta, StreamAccumulator
+from mixroute.deadlines import READ_UNTIL, DeadlineExceeded
+from mixroute.decoding import ContentDecoder, DecodingFailed
 from mixroute.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStreamError,
+    APITimeoutError,
     MixrouteError,
     error_message,
 )
 from mixroute.response import AssistantMessage, ChatCompletion
-from mixroute.sse import ServerSentEvent, SSEDecoder
+from mixroute.settings import DEFAULT_MAX_LINE_BYTES
+from mixroute.sse import LineTooLong, ServerSentEvent, SSEDecoder
 from mixroute.transport import connection_error, redact_error
 
-__all__ = ["AsyncChatStream", "ChatStream", "StreamDecoder"]
+__all__ = ["AsyncChatStream", "ChatStream", "StreamBounds", "StreamDecoder"]
 
 
 class StreamDecoder:
@@ -38,10 +45,13 @@ class StreamDecoder:
     first, then raises it (the next :meth:`feed` or :meth:`end` raises it too).
     """
 
-    __slots__ = ("_head", "accumulator", "done", "error", "finished", "sse")
+    __slots__ = ("_head", "accumulator", "done", "error", "finished", "max_line_bytes", "sse")
 
-    def __init__(self, *, inline_think_tags: bool = False) -> None:
-        self.sse = SSEDecoder()
+    def __init__(
+        self, *, inline_think_tags: bool = False, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    ) -> None:
+        self.sse = SSEDecoder(max_line_bytes=max_line_bytes)
+        self.max_line_bytes = max_line_bytes
         self.accumulator = StreamAccumulator(inline_think_tags=inline_think_tags)
         self.done = False
         self.finished = False
@@ -56,7 +66,14 @@ class StreamDecoder:
             raise self.error
         if self._head is not None and len(self._head) < _HEAD_LIMIT:
             self._head += data[: _HEAD_LIMIT - len(self._head)]
-        events = self.sse.feed(data)
+        try:
+            events = self.sse.feed(data)
+        except LineTooLong as exc:
+            raise APIStreamError(
+                f"The stream sent a line or event longer than max_line_bytes={exc.limit} "
+                "bytes; it was not read further. Raise max_line_bytes if such chunks are "
+                "expected."
+            ) from None
         if not events:
             return []
         self._head = None
@@ -112,7 +129,7 @@ class StreamDecoder:
             message = error_message(body) or "The server reported an error mid-stream."
             raise APIStreamError(message, body=body)
         try:
-            chunk = json.loads(data)
+            chunk = jsonsafe.loads(data)
         except ValueError:
             if not data.strip():
                 return []
@@ -161,21 +178,64 @@ def _check_status(response: httpx.Response) -> None:
 
 def _json_or_text(data: str) -> Any:
     try:
-        return json.loads(data)
+        return jsonsafe.loads(data)
     except ValueError:
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBounds:
+    """How long a stream may wait, and how its body is decoded.
+
+    ``idle``: seconds a stream may go without a complete line (an event or a keep-alive
+    comment; bytes of an unfinished line do not count), the read timeout; ``until``: the
+    :func:`time.monotonic` instant the whole stream must end by (its ``deadline``, in
+    seconds, is kept for messages). ``None`` turns either off.
+    """
+
+    idle: float | None = None
+    until: float | None = None
+    deadline: float | None = None
+
+    def limit(self, last_line: float) -> float | None:
+        """The instant the next read must end by, given when the last line completed."""
+        idle, until = self.idle, self.until
+        if idle is None:
+            return until
+        end = last_line + idle
+        return end if until is None or end < until else until
+
+    def timeout_error(self, now: float) -> APITimeoutError:
+        """The error for a read that ran past :meth:`limit`."""
+        if self.until is not None and now >= self.until - _SLACK:
+            return APITimeoutError(f"The stream's deadline of {self.deadline:g} s passed.")
+        return APITimeoutError(
+            f"The stream sent no complete line for {self.idle:g} s (the read timeout)."
+        )
+
+
+NO_BOUNDS = StreamBounds()
+_SLACK = 0.01  # seconds: how early a bound may be judged reached (clock granularity)
 
 
 class _StreamBase:
     """What both streams share: the decoder, the final completion, and error framing."""
 
     def __init__(
-        self, response: httpx.Response, decoder: StreamDecoder, secret: SecretStr | None
+        self,
+        response: httpx.Response,
+        decoder: StreamDecoder,
+        secret: SecretStr | None,
+        bounds: StreamBounds,
     ) -> None:
         self.response = response
         self._secret = secret
         self._decoder = decoder
         self._think = decoder.accumulator.inline_think_tags
+        self._max_line = decoder.max_line_bytes
+        self._bounds = bounds
+        self._content: ContentDecoder | None = None
+        self._last_line = 0.0
         self._delivered = False
         self._stopped = False  # ended, failed or closed: iterating again yields nothing
 
@@ -189,9 +249,44 @@ class _StreamBase:
         """The assembled first answer so far."""
         return self._decoder.accumulator.message()
 
+    def _new_decoder(self) -> StreamDecoder:
+        return StreamDecoder(inline_think_tags=self._think, max_line_bytes=self._max_line)
+
+    def _begin_body(self) -> None:
+        """Before the first read of a response: its content decoder and the idle clock."""
+        _check_status(self.response)
+        if self.response.is_stream_consumed:  # read already (a mock transport's), decoded
+            self._content = None
+            self._last_line = time.monotonic()
+            return
+        encoding = self.response.headers.get("content-encoding")
+        # A compressed read is decoded in pieces of about 1 MiB, each handed to the SSE
+        # decoder before the next is made: a bomb stops at the line limit, never whole.
+        self._content = ContentDecoder(encoding, _STREAM_BODY_CAP) if encoding else None
+        self._last_line = time.monotonic()
+
+    def _seen(self, data: bytes) -> bytes:
+        """Note when a line last completed (the idle clock), and pass ``data`` on."""
+        if b"\n" in data or b"\r" in data:
+            self._last_line = time.monotonic()
+        return data
+
+    def _pieces(self, content: ContentDecoder, raw: bytes | None) -> Iterator[bytes]:
+        """The decoded pieces of one compressed read (``None``: the end of the body)."""
+        try:
+            for piece in content.iter_flush() if raw is None else content.iter_decode(raw):
+                yield self._seen(piece)
+        except DecodingFailed as exc:
+            raise APIConnectionError(f"The stream could not be decoded: {exc}") from None
+
     def _failure(self, exc: BaseException) -> MixrouteError:
-        if isinstance(exc, httpx.HTTPError):
-            error: MixrouteError = connection_error(exc, self.response.request)
+        if isinstance(exc, httpx.TimeoutException) and self._bounds is not NO_BOUNDS:
+            error: MixrouteError = self._bounds.timeout_error(time.monotonic())
+            error.__cause__ = exc
+        elif isinstance(exc, DeadlineExceeded):
+            error = self._bounds.timeout_error(time.monotonic())
+        elif isinstance(exc, httpx.HTTPError):
+            error = connection_error(exc, self.response.request)
         elif isinstance(exc, MixrouteError):
             error = exc
         else:  # pragma: no cover - defensive: never let a bare exception escape
@@ -201,10 +296,17 @@ class _StreamBase:
         error.partial = self._decoder.accumulator.message()
         return error
 
+    def _deadline_passed(self) -> bool:
+        until = self._bounds.until
+        return until is not None and time.monotonic() >= until - _SLACK
+
+
+# A stream has no size limit of its own (it may run long); the line limit bounds memory.
+_STREAM_BODY_CAP = 1 << 62
 
 # What reading a stream may raise: transport failures, the typed errors the decoder raises
 # for what the server sent, and httpx.StreamError once the caller has closed the response.
-_STREAM_FAILURES = (httpx.HTTPError, httpx.StreamError, MixrouteError)
+_STREAM_FAILURES = (httpx.HTTPError, httpx.StreamError, MixrouteError, DeadlineExceeded)
 
 
 class ChatStream(_StreamBase):
@@ -223,16 +325,16 @@ class ChatStream(_StreamBase):
         reopen: Callable[[MixrouteError], httpx.Response] | None = None,
         *,
         secret: SecretStr | None = None,
+        bounds: StreamBounds = NO_BOUNDS,
     ) -> None:
-        super().__init__(response, decoder, secret)
+        super().__init__(response, decoder, secret, bounds)
         self._reopen = reopen
 
     def __iter__(self) -> Iterator[ChunkDelta]:
         while not self._stopped:
             decoder = self._decoder
             try:
-                _check_status(self.response)
-                for data in self.response.iter_bytes():
+                for data in self._chunks():
                     for delta in decoder.feed(data):
                         self._delivered = True
                         yield delta
@@ -255,11 +357,53 @@ class ChatStream(_StreamBase):
                 error = self._failure(exc)
             finally:
                 self.response.close()
-            if self._delivered or self._reopen is None or not _may_retry(error):
+            if (
+                self._delivered
+                or self._reopen is None
+                or not _may_retry(error)
+                or self._deadline_passed()
+            ):
                 self._stopped = True
                 raise error
             self.response = self._reopen(error)
-            self._decoder = StreamDecoder(inline_think_tags=self._think)
+            self._decoder = self._new_decoder()
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The decoded body, each read bounded by the idle timeout and the deadline."""
+        self._begin_body()
+        response = self.response
+        raw = iter((response.content,)) if response.is_stream_consumed else response.iter_raw()
+        bounds = self._bounds
+        content = self._content
+        if bounds is NO_BOUNDS:
+            for read in raw:
+                if content is None:
+                    yield self._seen(read)
+                else:
+                    yield from self._pieces(content, read)
+            if content is not None:
+                yield from self._pieces(content, None)
+            return
+        while True:
+            limit = bounds.limit(self._last_line)
+            if limit is not None and (now := time.monotonic()) >= limit:
+                # With an http_client of your own (whose reads nothing cuts short), a drip
+                # still ends here, at its next byte.
+                raise bounds.timeout_error(now)
+            # The sync transport cuts each socket read to this instant.
+            token = READ_UNTIL.set(limit)
+            try:
+                data = next(raw, None)
+            finally:
+                READ_UNTIL.reset(token)
+            if data is None:
+                if content is not None:
+                    yield from self._pieces(content, None)
+                return
+            if content is None:
+                yield self._seen(data)
+            else:
+                yield from self._pieces(content, data)
 
     def close(self) -> None:
         """Close the response, returning its connection to the pool."""
@@ -290,8 +434,9 @@ class AsyncChatStream(_StreamBase):
         reopen: Callable[[MixrouteError], Awaitable[httpx.Response]] | None = None,
         *,
         secret: SecretStr | None = None,
+        bounds: StreamBounds = NO_BOUNDS,
     ) -> None:
-        super().__init__(response, decoder, secret)
+        super().__init__(response, decoder, secret, bounds)
         self._reopen = reopen
         self._pending: list[ChunkDelta] = []
         self._raw: AsyncIterator[bytes] | None = None
@@ -313,11 +458,16 @@ class AsyncChatStream(_StreamBase):
                     raise
                 error = self._failure(exc)
                 await self._close_response()
-                if self._delivered or self._reopen is None or not _may_retry(error):
+                if (
+                    self._delivered
+                    or self._reopen is None
+                    or not _may_retry(error)
+                    or self._deadline_passed()
+                ):
                     self._stopped = True
                     raise error from None
                 self.response = await self._reopen(error)
-                self._decoder = StreamDecoder(inline_think_tags=self._think)
+                self._decoder = self._new_decoder()
                 continue
             if deltas:
                 deltas.reverse()
@@ -332,15 +482,61 @@ class AsyncChatStream(_StreamBase):
         if decoder.finished:
             self._stopped = True
             return []
-        if self._raw is None:
-            _check_status(self.response)
-            self._raw = self.response.aiter_bytes()
+        raw = self._raw
+        if raw is None:
+            self._begin_body()
+            response = self.response
+            raw = self._raw = (
+                _once(response.content) if response.is_stream_consumed else response.aiter_raw()
+            )
         try:
-            data = await self._raw.__anext__()
+            bounds = self._bounds
+            if bounds is NO_BOUNDS:
+                data = await raw.__anext__()
+            else:
+                data = await self._bounded_read(raw, bounds)
         except StopAsyncIteration:
             await self._close_response()
-            return decoder.end()
-        return decoder.feed(data)
+            if self._content is None:
+                return decoder.end()
+            deltas = self._feed_pieces(decoder, self._pieces(self._content, None))
+            return deltas if decoder.error is not None else deltas + decoder.end()
+        if self._content is None:
+            return decoder.feed(self._seen(data))
+        return self._feed_pieces(decoder, self._pieces(self._content, data))
+
+    @staticmethod
+    def _feed_pieces(decoder: StreamDecoder, pieces: Iterator[bytes]) -> list[ChunkDelta]:
+        # A failure after some pieces gave deltas is kept for the next read, as the
+        # decoder does within one read: what arrived is handed out first.
+        deltas: list[ChunkDelta] = []
+        try:
+            for piece in pieces:
+                deltas.extend(decoder.feed(piece))
+        except MixrouteError as exc:
+            if not deltas:
+                raise
+            decoder.error = exc
+        return deltas
+
+    async def _bounded_read(self, raw: AsyncIterator[bytes], bounds: StreamBounds) -> bytes:
+        limit = bounds.limit(self._last_line)
+        if limit is None:
+            return await raw.__anext__()
+        now = time.monotonic()
+        if now >= limit:
+            raise bounds.timeout_error(now)
+        idle = bounds.idle
+        # Right after a complete line the transport's own read timeout (the same ``idle``
+        # seconds, counted from now) is bound enough: a timer per chunk would cost more
+        # than the read. Only a partial line or a near deadline needs one.
+        if idle is not None and limit >= now + idle - min(1.0, idle / 20):
+            return await raw.__anext__()
+        try:
+            async with asyncio.timeout(limit - now):
+                return await raw.__anext__()
+        except TimeoutError:
+            raise bounds.timeout_error(time.monotonic()) from None
 
     async def _close_response(self) -> None:
         raw, self._raw = self._raw, None
@@ -361,6 +557,10 @@ class AsyncChatStream(_StreamBase):
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 def _may_retry(error: MixrouteError) -> bool:

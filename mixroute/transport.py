@@ -7,12 +7,17 @@ an :class:`~mixroute.APIConnectionError` or :class:`~mixroute.APITimeoutError`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 from pydantic import SecretStr
 
+from mixroute.bodies import aread_body, aread_error_body, read_body, read_error_body, with_content
+from mixroute.deadlines import DeadlineExceeded, read_until
 from mixroute.errors import (
     APIConnectionError,
     APIError,
@@ -22,9 +27,9 @@ from mixroute.errors import (
     status_error_from_response,
 )
 from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
-from mixroute.settings import redact, redact_data
+from mixroute.scrub import mask_httpx_error, redact_error  # redact_error: re-exported
 
-__all__ = ["Attempts", "connection_error", "redact_error", "send", "send_async"]
+__all__ = ["Attempts", "Exchange", "connection_error", "redact_error", "send", "send_async"]
 
 logger = logging.getLogger("mixroute")
 
@@ -73,98 +78,116 @@ def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> API
         detail = str(exc) or type(exc).__name__
         error = APIConnectionError(f"Connection error: {detail}", request=request)
     error.__cause__ = exc
+    mask_httpx_error(exc)  # the cause travels with the error, and holds the request sent
     return error
 
 
-def redact_error(error: MixrouteError, secret: SecretStr) -> None:
-    """Scrub the key from an error's message and parsed body (some servers echo it back)."""
-    if not isinstance(error, APIError):
-        return
-    clean = redact(error.message, secret)
-    if clean != error.message:
-        error.message = clean
-        error.args = (clean,)
-    error.body = redact_data(error.body, secret)
-    if isinstance(error, APIStatusError):
-        error.response = _redacted_response(error.response, secret)
-
-
-def _redacted_response(response: httpx.Response, secret: SecretStr) -> httpx.Response:
-    """The response itself, rebuilt without the key where it echoed it.
-
-    Frameworks read an error's ``response`` for their callbacks (LangChain puts its JSON
-    and headers into the ``on_llm_error`` payload), so scrubbing the message is not enough.
-    """
-    text = response.content.decode("utf-8", errors="replace")
-    clean = redact(text, secret)
-    headers = [(name, redact(value, secret)) for name, value in response.headers.items()]
-    if clean == text and headers == list(response.headers.items()):
-        return response
-    skip = ("content-length", "content-encoding", "transfer-encoding")
-    return httpx.Response(
-        response.status_code,
-        headers=[(name, value) for name, value in headers if name.lower() not in skip],
-        content=clean.encode("utf-8"),
-        request=response.request,
-    )
-
-
-def _status_error(response: httpx.Response, secret: SecretStr) -> APIError:
-    error = status_error_from_response(response)
+def _status_error(response: httpx.Response, content: bytes, secret: SecretStr) -> APIError:
+    error = status_error_from_response(with_content(response, content))
     # Some servers echo the key in a 401: scrub it from the message and the parsed body.
     redact_error(error, secret)
     return error
 
 
-def send(
-    http: httpx.Client,
-    build: Callable[[], httpx.Request],
-    policy: RetryPolicy,
-    secret: SecretStr,
-    *,
-    stream: bool,
-    attempts: Attempts | None = None,
-) -> httpx.Response:
-    """Send until a success, retrying as the policy says; the response is open if ``stream``."""
-    attempts = attempts or Attempts(policy)
-    while True:
-        request = build()
-        try:
-            response = http.send(request, stream=stream)
-            if response.status_code < 400:
-                return response
+_SLACK = 0.01  # seconds: a read cut to the deadline may return a hair before it
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What one call sends and the bounds it runs under, fixed for all its tries.
+
+    ``until`` is the :func:`time.monotonic` instant the whole call (tries, backoff and, for
+    a plain call, reading the answer) must end by; ``deadline`` the same in seconds, for
+    messages. ``stream`` says whether the answer is read as an event stream.
+    """
+
+    build: Callable[[], httpx.Request]
+    policy: RetryPolicy
+    secret: SecretStr
+    stream: bool
+    max_body_bytes: int
+    max_error_body_bytes: int
+    deadline: float | None = None
+    until: float | None = None
+    attempts: Attempts | None = None
+
+    def __post_init__(self) -> None:
+        if self.deadline is not None and self.until is None:
+            self.until = time.monotonic() + self.deadline
+        if self.attempts is None:
+            self.attempts = Attempts(self.policy)
+
+    def wait_after(self, error: MixrouteError) -> float:
+        """The backoff before the next try; raises when the error is final or time is up."""
+        assert self.attempts is not None
+        until = self.until
+        if until is not None and time.monotonic() >= until - _SLACK:
+            raise self.deadline_error(error)  # the failure is the deadline's doing
+        delay = self.attempts.delay_after(error)
+        if until is not None and time.monotonic() + delay >= until:
+            raise self.deadline_error(error)
+        return delay
+
+    def deadline_error(self, cause: BaseException | None = None) -> APITimeoutError:
+        """The error of a call whose deadline has passed (``cause``: the last failure)."""
+        last = f" (last failure: {cause})" if isinstance(cause, MixrouteError) else ""
+        error = APITimeoutError(f"The call's deadline of {self.deadline:g} s passed{last}.")
+        error.__cause__ = cause
+        return error
+
+
+def send(http: httpx.Client, exchange: Exchange) -> tuple[httpx.Response, bytes | None]:
+    """Send until a success, retrying as the policy says.
+
+    Returns the response and, for a plain call, its decoded body (the response is then
+    closed); a stream's response is returned open, with ``None``.
+    """
+    secret = exchange.secret
+    with read_until(exchange.until):
+        while True:
+            request = exchange.build()
             try:
-                response.read()
-            finally:
-                response.close()
-            error: MixrouteError = _status_error(response, secret)
-        except httpx.HTTPError as exc:
-            error = connection_error(exc, request)
-        policy.sleep(attempts.delay_after(error))
+                response = http.send(request, stream=True)
+                if response.status_code < 400:
+                    if exchange.stream:
+                        return response, None
+                    return response, read_body(response, exchange.max_body_bytes)
+                content = read_error_body(response, exchange.max_error_body_bytes)
+                error: MixrouteError = _status_error(response, content, secret)
+            except httpx.HTTPError as exc:
+                error = connection_error(exc, request)
+            except DeadlineExceeded as exc:
+                raise exchange.deadline_error(exc) from None
+            exchange.policy.sleep(exchange.wait_after(error))
 
 
 async def send_async(
-    http: httpx.AsyncClient,
-    build: Callable[[], httpx.Request],
-    policy: RetryPolicy,
-    secret: SecretStr,
-    *,
-    stream: bool,
-    attempts: Attempts | None = None,
-) -> httpx.Response:
-    """Send like :func:`send`, on the running event loop."""
-    attempts = attempts or Attempts(policy)
+    http: httpx.AsyncClient, exchange: Exchange
+) -> tuple[httpx.Response, bytes | None]:
+    """Send like :func:`send`, on the running event loop; the deadline cancels the call."""
+    if exchange.until is None:
+        return await _send_async(http, exchange)
+    try:
+        async with asyncio.timeout(exchange.until - time.monotonic()):
+            return await _send_async(http, exchange)
+    except TimeoutError as exc:
+        raise exchange.deadline_error(exc.__context__) from None
+
+
+async def _send_async(
+    http: httpx.AsyncClient, exchange: Exchange
+) -> tuple[httpx.Response, bytes | None]:
+    secret = exchange.secret
     while True:
-        request = build()
+        request = exchange.build()
         try:
-            response = await http.send(request, stream=stream)
+            response = await http.send(request, stream=True)
             if response.status_code < 400:
-                return response
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            error: MixrouteError = _status_error(response, secret)
+                if exchange.stream:
+                    return response, None
+                return response, await aread_body(response, exchange.max_body_bytes)
+            content = await aread_error_body(response, exchange.max_error_body_bytes)
+            error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
             error = connection_error(exc, request)
-        await policy.asleep(attempts.delay_after(error))
+        await exchange.policy.asleep(exchange.wait_after(error))

@@ -475,11 +475,19 @@ def test_owned_client_is_closed_by_close_and_by_the_context_manager() -> None:
 # --- answers that are not completions --------------------------------------------------------
 
 
+def assert_redacted_copy(seen: httpx.Request | None, sent: httpx.Request) -> None:
+    """An error points to the request that was sent, with its key masked."""
+    assert seen is not None
+    assert (seen.method, seen.url) == (sent.method, sent.url)
+    assert seen.headers["authorization"] == "Bearer **********"
+    assert sent.headers["authorization"] != seen.headers["authorization"]
+
+
 def test_non_json_200_is_a_validation_error() -> None:
     script = Script(httpx.Response(200, text="<html>maintenance</html>"))
     with pytest.raises(APIResponseValidationError, match="maintenance") as info:
         create(make_client(script))
-    assert info.value.request is script.requests[0]
+    assert_redacted_copy(info.value.request, script.requests[0])
     assert info.value.body == "<html>maintenance</html>"
     assert script.count == 1
 
@@ -509,7 +517,7 @@ def test_json_that_is_not_a_completion_is_a_validation_error(body: Any) -> None:
     script = Script(ok(body))
     with pytest.raises(APIResponseValidationError) as info:
         create(make_client(script))
-    assert info.value.request is script.requests[0]
+    assert_redacted_copy(info.value.request, script.requests[0])
 
 
 # --- secrets ---------------------------------------------------------------------------------
