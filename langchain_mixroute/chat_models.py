@@ -51,6 +51,13 @@ from mixroute import (
     build_request_body,
     get_profile,
 )
+from mixroute.defaults import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    AsyncTransportName,
+)
 
 if TYPE_CHECKING:
     from mixroute import AsyncMixrouteClient, MixrouteClient
@@ -67,9 +74,11 @@ class ChatMixroute(BaseChatModel):
     >>> llm = ChatMixroute(model="glm-5", temperature=0.7)  # key from MIXROUTE_API_KEY
     >>> llm.invoke("Briefly introduce artificial intelligence").content  # doctest: +SKIP
 
-    Every field is also a per-call override (``llm.invoke(..., temperature=0)``,
-    ``model="gpt-4o-mini"``); settings are checked at construction, against the model's
-    profile where it matters (``reasoning_effort`` levels, ``tool_choice`` forms).
+    Every request field is also a per-call override (``llm.invoke(..., temperature=0)``,
+    ``model="gpt-4o-mini"``), and so are ``timeout``, ``extra_headers`` and ``deadline``
+    (``deadline=None`` lifts it for that call); settings are checked at construction,
+    against the model's profile where it matters (``reasoning_effort`` levels,
+    ``tool_choice`` forms).
     """
 
     model: str
@@ -98,6 +107,19 @@ class ChatMixroute(BaseChatModel):
     """Retries of connection failures, timeouts, 408/409/429 and 5xx, with backoff."""
     default_headers: dict[str, str] | None = None
     """Headers sent with every request."""
+    deadline: float | None = DEFAULT_DEADLINE
+    """Seconds a whole call may take, retries and backoff included; ``None`` for none."""
+    stream_deadline: float | None = None
+    """Seconds a whole stream may take; ``None`` (default): as long as lines keep coming."""
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    """The longest SSE line or event a stream may send (32 MiB)."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """The largest plain answer, after decompression (64 MiB)."""
+    max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES
+    """How much of an error body is read (64 KiB); the error keeps its class."""
+    # Checked by the core, so that a bad name is a ConfigurationError like the others.
+    async_transport: SkipValidation[AsyncTransportName] = "auto"
+    """The async pool's backend: ``"auto"`` (aiohttp if installed), ``"aiohttp"``, ``"httpx"``."""
     streaming: bool = False
     """Stream even from ``invoke`` (callbacks then see each token)."""
     stream_usage: bool = True
@@ -140,11 +162,20 @@ class ChatMixroute(BaseChatModel):
         build_request_body(self.model, _PROBE, profile=profile, **self._default_options())
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _FIELDS:
+            super().__setattr__(name, value)
+            return
+        # A setting changed after construction: derive anew.
+        before = getattr(self, name)
         super().__setattr__(name, value)
-        if name in _FIELDS:  # a setting changed after construction: derive anew
-            self._defaults = None
-            if name in _CLIENT_FIELDS:
+        self._defaults = None
+        if name in _CLIENT_FIELDS:
+            try:
                 self._connect()
+            except ConfigurationError:
+                # Refused: the model keeps the value its clients were made with.
+                super().__setattr__(name, before)
+                raise
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Copy the model; settings changed by ``update`` are derived anew, as on assignment."""
@@ -365,6 +396,12 @@ class ChatMixroute(BaseChatModel):
             retry_policy=self.retry_policy,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            deadline=self.deadline,
+            stream_deadline=self.stream_deadline,
+            max_line_bytes=self.max_line_bytes,
+            max_body_bytes=self.max_body_bytes,
+            max_error_body_bytes=self.max_error_body_bytes,
+            async_transport=self.async_transport,
         )
 
     def _default_options(self) -> dict[str, Any]:
@@ -403,4 +440,6 @@ _ARGUMENTS = _FIELDS | {f.alias for f in ChatMixroute.model_fields.values() if f
 _CLIENT_FIELDS = frozenset(
     {"api_key", "base_url", "timeout", "max_retries", "default_headers"}
     | {"http_client", "http_async_client", "retry_policy"}
+    | {"deadline", "stream_deadline", "async_transport"}
+    | {"max_line_bytes", "max_body_bytes", "max_error_body_bytes"}
 )

@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from mixroute import RetryPolicy
+from mixroute.defaults import AsyncTransportName
 
 if TYPE_CHECKING:  # the HTTP stack loads when the first model is made, not at import
     import httpx
 
     from mixroute import AsyncMixrouteClient, MixrouteClient
-    from mixroute.settings import TimeoutLike
+    from mixroute.settings import ClientSettings, TimeoutLike
 
-__all__ = ["CoreClients"]
+__all__ = [
+    "CoreClients",
+]
 
 _LOCK = threading.Lock()  # one pool per model, even when batch() threads race to open it
 
@@ -42,28 +45,48 @@ class CoreClients:
         retry_policy: RetryPolicy | None,
         http_client: httpx.Client | None,
         http_async_client: httpx.AsyncClient | None,
+        deadline: float | None,
+        stream_deadline: float | None,
+        max_line_bytes: int,
+        max_body_bytes: int,
+        max_error_body_bytes: int,
+        async_transport: AsyncTransportName,
     ) -> None:
         from mixroute.settings import ClientSettings
 
-        self.settings = ClientSettings.resolve(
+        self.settings = settings = ClientSettings.resolve(
             api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            deadline=deadline,
+            stream_deadline=stream_deadline,
+            max_line_bytes=max_line_bytes,
+            max_body_bytes=max_body_bytes,
+            max_error_body_bytes=max_error_body_bytes,
+            async_transport=async_transport,
         )
-        # The resolved key and URL (from the environment too); the raw timeout, so that
-        # an httpx client of your own keeps its timeout unless ``timeout`` is set.
+        # The resolved values (the key and URL from the environment too); the raw
+        # timeout, so that an httpx client of your own keeps its timeout unless
+        # ``timeout`` is set.
         self._options: dict[str, Any] = {
-            "api_key": self.settings.api_key,
-            "base_url": self.settings.base_url,
+            "api_key": settings.api_key,
+            "base_url": settings.base_url,
             "timeout": timeout,
             "max_retries": max_retries,
             "default_headers": default_headers,
             "retry_policy": retry_policy,
             "http_client": http_client,
             "http_async_client": http_async_client,
+            "deadline": settings.deadline,
+            "stream_deadline": settings.stream_deadline,
+            "max_line_bytes": settings.max_line_bytes,
+            "max_body_bytes": settings.max_body_bytes,
+            "max_error_body_bytes": settings.max_error_body_bytes,
+            "async_transport": settings.async_transport,
         }
+        _check_proxies(settings, sync=http_client is None, async_=http_async_client is None)
         self._client: MixrouteClient | None = None
         self._aclient: AsyncMixrouteClient | None = None
 
@@ -74,7 +97,7 @@ class CoreClients:
             with _LOCK:
                 if self._client is None:
                     options = {**self._options}
-                    options.pop("http_async_client")
+                    del options["http_async_client"], options["async_transport"]
                     from mixroute import MixrouteClient
 
                     self._client = MixrouteClient(**options)
@@ -106,3 +129,19 @@ class CoreClients:
         client, self._aclient = self._aclient, None
         if client is not None:
             await client.aclose()
+
+
+def _check_proxies(settings: ClientSettings, *, sync: bool, async_: bool) -> None:
+    """Refuse now, as the core clients do when made, a proxy their pools cannot use."""
+    from mixroute.proxies import ProxyRules, socks_installed
+    from mixroute.settings import resolve_async_transport
+
+    proxies = ProxyRules.from_environment()
+    if not proxies:
+        return
+    if async_:
+        transport = resolve_async_transport(settings.async_transport)
+        socks = transport == "httpx" and socks_installed()
+        proxies.check(socks=socks, transport=f"async_transport={transport!r}")
+    if sync:
+        proxies.check(socks=socks_installed(), transport="the sync client")

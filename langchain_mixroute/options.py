@@ -135,7 +135,8 @@ class CallPlan:
     model: str
     messages: list[Any]
     request: dict[str, Any]
-    """``profile``, ``timeout``, ``extra_headers`` and the request options, for the core."""
+    """``profile``, ``timeout``, ``extra_headers``, ``deadline`` if given, and the request
+    options, for the core."""
     stream_usage: bool
 
 
@@ -152,8 +153,10 @@ def plan_call(
     """Plan a call from the model's ``defaults`` and the call's own arguments.
 
     ``call`` is LangChain's per-call keyword dict (consumed): ``model``, ``stream_usage``,
-    ``timeout`` and ``extra_headers`` shape the call, ``stream`` is LangChain's own, and
-    everything else is a request option laid over ``defaults``.
+    ``timeout``, ``extra_headers`` and ``deadline`` shape the call, ``stream`` is
+    LangChain's own, and everything else is a request option laid over ``defaults``. A
+    ``deadline`` is passed on only when given (``None`` included: no deadline), so that
+    otherwise the client's own applies.
     """
     model = call.pop("model", None) or model
     call.pop("stream", None)
@@ -163,6 +166,8 @@ def plan_call(
         "timeout": call.pop("timeout", None),
         "extra_headers": call.pop("extra_headers", None),
     }
+    if "deadline" in call:
+        sending["deadline"] = call.pop("deadline")
     if stop is not None:
         call["stop"] = stop
     request = merge_call(defaults, call)

@@ -12,16 +12,26 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mixroute.defaults import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    AsyncTransportName,
+)
 from mixroute.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the HTTP stack loads when the first LLM is made, not at import
     import httpx
+    from pydantic import SecretStr
 
     from mixroute.client import AsyncMixrouteClient, MixrouteClient
     from mixroute.retry import RetryPolicy
     from mixroute.settings import TimeoutLike
 
-__all__ = ["CoreClients"]
+__all__ = [
+    "CoreClients",
+]
 
 
 class CoreClients:
@@ -34,7 +44,7 @@ class CoreClients:
 
     def __init__(
         self,
-        api_key: str | None,
+        api_key: str | SecretStr | None,
         *,
         base_url: str | None,
         timeout: TimeoutLike,
@@ -43,9 +53,16 @@ class CoreClients:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        stream_deadline: float | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
+        async_transport: AsyncTransportName = "auto",
     ) -> None:
         # The async client resolves and checks every setting now (key, URL, retries,
-        # timeout), so bad settings fail at construction; its pool is made on first use.
+        # timeout, deadlines, limits, transport), so bad settings fail at construction;
+        # its pool is made on first use.
         from mixroute.client import AsyncMixrouteClient
 
         self._async: AsyncMixrouteClient | None = AsyncMixrouteClient(
@@ -56,11 +73,35 @@ class CoreClients:
             default_headers=default_headers,
             http_client=async_http_client,
             retry_policy=retry_policy,
+            deadline=deadline,
+            stream_deadline=stream_deadline,
+            max_line_bytes=max_line_bytes,
+            max_body_bytes=max_body_bytes,
+            max_error_body_bytes=max_error_body_bytes,
+            async_transport=async_transport,
         )
         self._timeout = timeout
         self._http_client = http_client
+        self._async_http_client = async_http_client
+        self._retry_policy = retry_policy
         self._sync: MixrouteClient | None = None
         self._lock = threading.Lock()
+
+    def reconnected(self, base_url: str | None, **settings: Any) -> CoreClients:
+        """New clients with other settings, and this one's key, httpx clients and retry policy.
+
+        ``settings`` are the other keyword arguments of :class:`CoreClients`; the pools
+        of this one are left to the copies of the LLM that still share it.
+        """
+        key = self._async.settings.api_key if self._async is not None else None
+        return CoreClients(
+            key,
+            base_url=base_url,
+            http_client=self._http_client,
+            async_http_client=self._async_http_client,
+            retry_policy=self._retry_policy,
+            **settings,
+        )
 
     @property
     def base_url(self) -> str:
@@ -95,6 +136,11 @@ class CoreClients:
                         default_headers=settings.default_headers,
                         http_client=self._http_client,
                         retry_policy=self._async.retry_policy if self._async else None,
+                        deadline=settings.deadline,
+                        stream_deadline=settings.stream_deadline,
+                        max_line_bytes=settings.max_line_bytes,
+                        max_body_bytes=settings.max_body_bytes,
+                        max_error_body_bytes=settings.max_error_body_bytes,
                     )
                 client = self._sync
         return client
@@ -125,5 +171,7 @@ def _unbound() -> CoreClients:
     clients._sync = None
     clients._timeout = None
     clients._http_client = None
+    clients._async_http_client = None
+    clients._retry_policy = None
     clients._lock = threading.Lock()
     return clients

@@ -7,8 +7,8 @@ The class holds the settings and wires LlamaIndex's entry points to the core cli
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -26,6 +26,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model
+from pydantic import SkipValidation
 
 from llama_index_mixroute import streaming
 from llama_index_mixroute.clients import CoreClients
@@ -34,7 +35,14 @@ from llama_index_mixroute.responses import chat_response, completion_response
 from llama_index_mixroute.runtime import Request, Runtime, build_request, default_options
 from llama_index_mixroute.structured import arun_program, choose_program, run_program
 from llama_index_mixroute.tools import chat_with_tools_kwargs, keep_first_tool_call, tool_selections
-from mixroute.errors import InvalidRequestError
+from mixroute.defaults import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    AsyncTransportName,
+)
+from mixroute.errors import ConfigurationError, InvalidRequestError
 from mixroute.messages import UserMessage
 from mixroute.profiles import ModelProfile
 from mixroute.request import SearchOptions, SearchParameters, build_request_body
@@ -56,8 +64,11 @@ class Mixroute(FunctionCallingLLM):
 
     The API key comes from ``api_key`` or ``MIXROUTE_API_KEY`` and is never stored in a
     field. Bad settings raise at construction (``ConfigurationError`` for the client,
-    ``InvalidRequestError`` for request options; both are ``ValueError``s). Calls raise
-    the core's typed errors (``AuthenticationError``, ``RateLimitError``, ...).
+    ``InvalidRequestError`` for request options; both are ``ValueError``s); a client
+    setting changed later (``llm.timeout = 30``) takes effect at once. Calls raise the
+    core's typed errors (``AuthenticationError``, ``RateLimitError``, ``APITimeoutError``
+    when ``deadline`` passes, ...); per call, ``timeout=``, ``extra_headers=`` and
+    ``deadline=`` (``None``: none for this call) go to the client.
     """
 
     model: str = Field(description="The model id, passed through as it is (e.g. 'glm-5').")
@@ -70,6 +81,26 @@ class Mixroute(FunctionCallingLLM):
     timeout: float | None = Field(default=None, description="Seconds per request (600 if unset).")
     max_retries: int = Field(default=2, description="Retries of failed or throttled requests.")
     default_headers: dict[str, str] | None = Field(default=None, description="Sent every call.")
+    deadline: float | None = Field(
+        default=DEFAULT_DEADLINE,
+        description="Seconds a whole call may take, retries included; None for none.",
+    )
+    stream_deadline: float | None = Field(
+        default=None, description="Seconds a whole stream may take; None (default) for none."
+    )
+    max_line_bytes: int = Field(
+        default=DEFAULT_MAX_LINE_BYTES, description="The longest SSE line a stream may send."
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES, description="The largest plain answer, decompressed."
+    )
+    max_error_body_bytes: int = Field(
+        default=DEFAULT_MAX_ERROR_BODY_BYTES, description="How much of an error body is read."
+    )
+    # Checked by the core, so that a bad name is a ConfigurationError like the others.
+    async_transport: SkipValidation[AsyncTransportName] = Field(
+        default="auto", description="The async pool's backend: 'auto', 'aiohttp' or 'httpx'."
+    )
     reasoning_effort: str | None = Field(default=None, description="'low', 'medium', 'high'...")
     enable_thinking: bool | None = Field(default=None, description="Qwen thinking switch.")
     enable_search: bool | None = Field(default=None, description="Qwen web search switch.")
@@ -120,12 +151,10 @@ class Mixroute(FunctionCallingLLM):
         clients = CoreClients(
             api_key,
             base_url=api_base or base_url or None,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
             http_client=http_client,
             async_http_client=async_http_client,
             retry_policy=retry_policy,
+            **self._client_settings(),
         )
         self.api_base = clients.base_url
         self._runtime = runtime = Runtime(clients)
@@ -136,6 +165,39 @@ class Mixroute(FunctionCallingLLM):
             )
         except InvalidRequestError as exc:
             raise InvalidRequestError(f"Mixroute settings: {exc}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _CLIENT_FIELDS:
+            super().__setattr__(name, value)
+            return
+        before = getattr(self, name)
+        super().__setattr__(name, value)
+        try:
+            self._reconnect()
+        except ConfigurationError:
+            # Refused: the LLM keeps the value its clients were made with.
+            super().__setattr__(name, before)
+            raise
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the LLM; a copy with other client settings gets clients of its own."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update and update.keys() & _CLIENT_FIELDS:
+            copy._reconnect()
+        return copy
+
+    def _client_settings(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _CLIENT_SETTINGS}
+
+    def _reconnect(self) -> None:
+        # New clients for changed settings, in a new Runtime: copies share the old one.
+        runtime: Runtime | None = getattr(self, "_runtime", None)  # None inside __init__
+        if runtime is None:
+            return
+        clients = runtime.clients.reconnected(self.api_base or None, **self._client_settings())
+        self._runtime = Runtime(clients)
+        if self.api_base != clients.base_url:
+            super().__setattr__("api_base", clients.base_url)
 
     @field_validator("search_options", "search_parameters", mode="before")
     @classmethod
@@ -337,3 +399,18 @@ class Mixroute(FunctionCallingLLM):
     async def aclose(self) -> None:
         """Close this event loop's async pool (not an ``async_http_client`` you passed in)."""
         await self._runtime.clients.aclose()
+
+
+_CLIENT_SETTINGS = (
+    "timeout",
+    "max_retries",
+    "default_headers",
+    "deadline",
+    "stream_deadline",
+    "max_line_bytes",
+    "max_body_bytes",
+    "max_error_body_bytes",
+    "async_transport",
+)
+"""The fields that are settings of the core clients, passed to them by name."""
+_CLIENT_FIELDS = frozenset({*_CLIENT_SETTINGS, "api_base"})

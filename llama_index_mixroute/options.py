@@ -2,8 +2,9 @@
 
 LlamaIndex passes per-call options as ``**kwargs`` of ``chat``/``complete`` (``tools``,
 ``tool_choice``, ``response_format``, ...). Those the core types in
-:class:`mixroute.ChatOptions` become options; ``extra_headers`` and ``timeout`` go to the
-client; anything else is refused with a message that names it, before anything is sent.
+:class:`mixroute.ChatOptions` become options; ``extra_headers``, ``timeout`` and
+``deadline`` go to the client; anything else is refused with a message that names it,
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ SETTING_FIELDS = (
 )
 """The ``Mixroute`` fields that are request options under the same name."""
 
-_CALL_ARGS = frozenset({"extra_headers", "timeout"})
+_CALL_ARGS = frozenset({"extra_headers", "timeout", "deadline"})
 
 
 def settings_options(
@@ -71,8 +72,10 @@ def call_options(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Lay one call's ``kwargs`` over ``defaults``: ``(options, client arguments)``.
 
-    A ``None`` value unsets a default. Tools given for the call come before the server
-    tools of the settings, and the call's ``extra_body`` is merged into the settings' one.
+    A ``None`` value unsets a default (``deadline=None`` is kept: no deadline for this
+    call). Tools given for the call come before the server tools of the settings, and the
+    call's ``extra_body`` is merged into the settings' one. A bad ``deadline`` is refused
+    here, so that a stream opened only when iterated fails when it is asked for.
 
     >>> call_options({"temperature": 0.1}, {"temperature": None, "seed": 7})
     ({'seed': 7}, {})
@@ -83,7 +86,7 @@ def call_options(
     client: dict[str, Any] = {}
     for name, value in kwargs.items():
         if name in _CALL_ARGS:
-            client[name] = value
+            client[name] = _checked_deadline(value) if name == "deadline" else value
         elif name not in OPTION_NAMES:
             raise InvalidRequestError(
                 f"Mixroute got an unknown keyword argument {name!r}; pass request fields "
@@ -98,3 +101,12 @@ def call_options(
         else:
             options[name] = value
     return options, client
+
+
+def _checked_deadline(value: Any) -> Any:
+    from mixroute.client import DEFAULT  # loaded with the clients, not at import
+    from mixroute.settings import check_deadline
+
+    if value is DEFAULT:
+        return value
+    return check_deadline(value, "deadline", InvalidRequestError)
