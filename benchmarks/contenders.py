@@ -1,12 +1,16 @@
-"""The clients the benchmarks compare: raw httpx (the anchor), the core, the two adapters,
-their references (ChatOpenAI, OpenAILike) and their frameworks' floors.
+"""The clients the benchmarks compare: raw httpx (the anchor), raw aiohttp (the async
+limit), the core on both async transports, the two adapters, their references
+(ChatOpenAI, OpenAILike) and their frameworks' floors.
 
 A contender opens its clients against the local server, then offers three calls that do
 the same work as the others: ``small_call`` (one non-streamed completion, returns its
 text), ``stream_call`` (one streamed completion, returns how many content deltas it saw)
-and ``async_call`` (a non-streamed completion on the async client). Its ``import_statement``
-is what the import-time and memory figures load. Packages are imported inside ``open``,
-never at module level, so the runner and the memory probe load only what they measure.
+and ``async_call`` (a non-streamed completion on the async client). An ``async_only``
+contender (raw aiohttp, the core or an adapter on its other async transport, a framework
+over raw aiohttp) has only the async call: its sync calls would be another contender's.
+Its ``import_statement`` is what the import-time and memory figures load. Packages are
+imported inside ``open``, never at module level, so the runner and the memory probe load
+only what they measure.
 
 Every LangChain contender gets the same prebuilt ``[HumanMessage(PROMPT)]`` and every
 LlamaIndex one the same ``[ChatMessage(role="user", ...)]``; all stream ``max_tokens=chunks``
@@ -19,9 +23,13 @@ when one is missing), and append it to :data:`CONTENDERS`.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from mixroute.settings import AsyncTransportName
 
 MODEL = "gpt-4o-mini"
 PROMPT = "Say hello."
@@ -40,6 +48,8 @@ class Contender:
     install = ""  # what to install when a required module is missing
     http = True  # False for the frameworks' floors, which answer from memory
     footprint = True  # False: no import-time or peak-RSS figure (another contender's)
+    async_only = False  # True: only the async measure (no small call, no stream)
+    async_transport = ""  # what the async client's pool runs on, once known (for the report)
 
     def missing(self) -> str | None:
         """Why this contender cannot run here, or ``None``."""
@@ -53,7 +63,10 @@ class Contender:
         return None
 
     def open(self, base_url: str, chunks: int) -> None:
-        """Make the sync client for ``base_url`` (``…/v1``); streams ask for ``chunks``."""
+        """Make the sync client for ``base_url`` (``…/v1``); streams ask for ``chunks``.
+
+        An ``async_only`` contender only keeps what its ``aopen`` needs.
+        """
         raise NotImplementedError
 
     def small_call(self) -> str:
@@ -76,28 +89,50 @@ class Contender:
         pass
 
 
-def httpx_client(asynchronous: bool = False, asyncio_transport: bool = False) -> Any:
-    """An httpx client as raw httpx uses it: the key, the core's pool limits, the timeout.
+# The core's pool limits (``mixroute.client.POOL_LIMITS``, checked by the runner), given to
+# every client this module makes, so the async figures compare clients, not pool settings.
+# Not imported from the core: raw httpx's memory and import figures must not include it.
+MAX_CONNECTIONS = 1000
+MAX_KEEPALIVE = 100
+KEEPALIVE_EXPIRY = 5.0  # httpx's default, which the core keeps
 
-    ``asyncio_transport``: the async client on the core's ``mixroute.aio`` transport.
-    """
+
+def httpx_client(asynchronous: bool = False) -> Any:
+    """An httpx client as raw httpx uses it: the key, the core's pool limits, the timeout."""
     import httpx
 
-    # The core's pool size, so the async figure compares clients, not pool settings.
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    limits = httpx.Limits(
+        max_connections=MAX_CONNECTIONS,
+        max_keepalive_connections=MAX_KEEPALIVE,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    if not asynchronous:
-        return httpx.Client(headers=headers, limits=limits, timeout=TIMEOUT)
-    transport = None
-    if asyncio_transport:
-        from mixroute.aio import AsyncioTransport
+    client = httpx.AsyncClient if asynchronous else httpx.Client
+    return client(headers=headers, limits=limits, timeout=TIMEOUT)
 
-        transport = AsyncioTransport(limits=limits, ssl_context=httpx.create_ssl_context())
-    return httpx.AsyncClient(headers=headers, limits=limits, timeout=TIMEOUT, transport=transport)
+
+def aiohttp_session() -> Any:
+    """An aiohttp session as raw aiohttp uses it: the key, the core's limits, the timeouts.
+
+    Made inside the running loop. The connector takes the core's connection limit
+    (``limit_per_host=0``: no other) and keep-alive expiry, as the core's aiohttp transport
+    gives its own; the timeouts are httpx's per phase (connect, then each read), not one
+    total per request.
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(
+        limit=MAX_CONNECTIONS, limit_per_host=0, keepalive_timeout=KEEPALIVE_EXPIRY
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=aiohttp.ClientTimeout(connect=TIMEOUT, sock_read=TIMEOUT),
+    )
 
 
 class RawHttpx(Contender):
-    """The floor: httpx and ``json`` only, the least any client must do."""
+    """The anchor: httpx and ``json`` only, the least an httpx-based client must do."""
 
     key = "raw"
     label = "raw httpx"
@@ -148,38 +183,61 @@ class RawHttpx(Contender):
         self.client.close()
 
 
-class RawHttpxAsyncio(RawHttpx):
-    """Raw httpx again, its async client on the core's asyncio transport (``mixroute.aio``).
+class RawAiohttp(Contender):
+    """The async limit: one ``aiohttp.ClientSession`` and ``json``, the same body posted.
 
-    The same calls as :class:`RawHttpx`; only the async client's transport differs. It
-    shows what the transport alone gives, apart from the core's own work.
+    Async only: its sync calls would be raw httpx's. It is what the core's async client
+    runs on by default, with none of the core's work (httpx building the request and
+    reading the response, the core's parsing): the least an aiohttp-based client must do.
     """
 
-    key = "raw-asyncio"
-    label = "raw httpx, asyncio transport"
-    footprint = False  # raw httpx's import and memory, plus one module of the core
-    requires = ("httpx", "mixroute")
-    install = "-e ."
+    key = "raw-aiohttp"
+    label = "raw aiohttp"
+    import_statement = "import aiohttp"
+    requires = ("aiohttp",)
+    install = "aiohttp"
+    async_only = True
+    footprint = False
+
+    def open(self, base_url: str, chunks: int) -> None:
+        self.url = f"{base_url}/chat/completions"
+        self.body = {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]}
 
     async def aopen(self) -> None:
-        self.aclient = httpx_client(asynchronous=True, asyncio_transport=True)
+        self.session = aiohttp_session()
+
+    async def async_call(self) -> str:
+        async with self.session.post(self.url, json=self.body) as response:
+            answer = await response.json()
+        content: str = answer["choices"][0]["message"]["content"]
+        return content
+
+    async def aclose(self) -> None:
+        await self.session.close()
 
 
 class MixrouteCore(Contender):
-    """The core: ``MixrouteClient`` and ``AsyncMixrouteClient``, typed messages in and out."""
+    """The core: ``MixrouteClient`` and ``AsyncMixrouteClient``, typed messages in and out.
+
+    The async client as users get it: ``async_transport="auto"``, aiohttp when installed
+    (the ``bench`` extra installs it; the runner reports what ``auto`` chose).
+    """
 
     key = "core"
     label = "mixroute core"
     import_statement = "import mixroute"
     requires = ("mixroute",)
     install = "-e ."
+    asked_transport: AsyncTransportName = "auto"
 
     def open(self, base_url: str, chunks: int) -> None:
         import mixroute
 
         self.base_url = base_url
         self.chunks = chunks
-        self.client = mixroute.MixrouteClient(api_key=API_KEY, base_url=base_url, max_retries=0)
+        self.client = mixroute.MixrouteClient(
+            api_key=API_KEY, base_url=base_url, max_retries=0, timeout=TIMEOUT
+        )
         self.messages = [mixroute.UserMessage(PROMPT)]
 
     def small_call(self) -> str:
@@ -201,8 +259,13 @@ class MixrouteCore(Contender):
         import mixroute
 
         self.aclient = mixroute.AsyncMixrouteClient(
-            api_key=API_KEY, base_url=self.base_url, max_retries=0
+            api_key=API_KEY,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=TIMEOUT,
+            async_transport=self.asked_transport,
         )
+        self.async_transport = self.aclient.transport
 
     async def async_call(self) -> str:
         completion = await self.aclient.create(MODEL, self.messages)
@@ -213,6 +276,25 @@ class MixrouteCore(Contender):
 
     def close(self) -> None:
         self.client.close()
+
+
+class MixrouteCoreHttpx(MixrouteCore):
+    """The core's async client on httpx's own transport (``async_transport="httpx"``).
+
+    Async only: the setting changes nothing else, so its sync figures would be the core's.
+    """
+
+    key = "core-httpx"
+    label = "mixroute core, httpx transport"
+    async_only = True
+    footprint = False
+    asked_transport: AsyncTransportName = "httpx"
+
+
+def _lacks_option(module: str, name: str, option: str) -> str | None:
+    """Why the pydantic model ``module.name`` has no field ``option``, or ``None``."""
+    fields = getattr(importlib.import_module(module), name).model_fields
+    return None if option in fields else f"{name} has no {option} option yet"
 
 
 class LangChainContender(Contender):
@@ -260,19 +342,28 @@ class LangChainContender(Contender):
 
 
 class LangChainMixroute(LangChainContender):
-    """This project's ``ChatMixroute``: the LangChain adapter over the core."""
+    """This project's ``ChatMixroute``: the LangChain adapter over the core.
+
+    Its async client as users get it (``async_transport`` left at ``"auto"``).
+    """
 
     key = "langchain"
     label = "ChatMixroute"
     import_statement = "import langchain_mixroute"
     requires = ("langchain_mixroute", "langchain_core")
     install = "-e '.[langchain]'"
+    options: ClassVar[dict[str, Any]] = {}
 
     def make(self, base_url: str) -> Any:
         from langchain_mixroute import ChatMixroute
 
         return ChatMixroute(
-            model=MODEL, api_key=API_KEY, base_url=base_url, max_retries=0, timeout=TIMEOUT
+            model=MODEL,
+            api_key=API_KEY,
+            base_url=base_url,
+            max_retries=0,
+            timeout=TIMEOUT,
+            **self.options,
         )
 
     async def aclose(self) -> None:
@@ -280,6 +371,20 @@ class LangChainMixroute(LangChainContender):
 
     def close(self) -> None:
         self.llm.close()
+
+
+class LangChainMixrouteHttpx(LangChainMixroute):
+    """``ChatMixroute`` with its async pool on httpx's own transport; async only."""
+
+    key = "langchain-httpx-transport"
+    label = "ChatMixroute, httpx transport"
+    async_only = True
+    footprint = False
+    options: ClassVar[dict[str, Any]] = {"async_transport": "httpx"}
+
+    def missing(self) -> str | None:
+        found = super().missing()
+        return found or _lacks_option("langchain_mixroute", "ChatMixroute", "async_transport")
 
 
 class LangChainOpenAI(LangChainContender):
@@ -365,6 +470,33 @@ class LangChainHttpxFloor(LangChainContender):
         self.llm.http.close()
 
 
+class LangChainAiohttpFloor(LangChainContender):
+    """LangChain over raw aiohttp: the framework's async floor in place, on aiohttp.
+
+    The model of "LangChain + raw httpx" with its async call posting through one
+    ``aiohttp.ClientSession`` (see :func:`aiohttp_session`): what ``ChatMixroute.ainvoke``
+    is held to. Async only.
+    """
+
+    key = "langchain-aiohttp"
+    label = "LangChain + raw aiohttp"
+    requires = ("langchain_core", "aiohttp")
+    install = "langchain-core aiohttp"
+    async_only = True
+    footprint = False
+
+    def make(self, base_url: str) -> Any:
+        from benchmarks.floor_langchain import AiohttpChatModel
+
+        return AiohttpChatModel(url=f"{base_url}/chat/completions", model=MODEL)
+
+    async def aopen(self) -> None:
+        self.llm.asession = aiohttp_session()
+
+    async def aclose(self) -> None:
+        await self.llm.asession.close()
+
+
 class LlamaIndexContender(Contender):
     """A LlamaIndex LLM: ``chat``, ``stream_chat`` (``max_tokens`` per call), ``achat``.
 
@@ -410,19 +542,28 @@ class LlamaIndexContender(Contender):
 
 
 class LlamaIndexMixroute(LlamaIndexContender):
-    """This project's ``Mixroute``: the LlamaIndex adapter over the core."""
+    """This project's ``Mixroute``: the LlamaIndex adapter over the core.
+
+    Its async client as users get it (``async_transport`` left at ``"auto"``).
+    """
 
     key = "llama-index"
     label = "Mixroute (LlamaIndex)"
     import_statement = "import llama_index_mixroute"
     requires = ("llama_index_mixroute", "llama_index.core")
     install = "-e '.[llama-index]'"
+    options: ClassVar[dict[str, Any]] = {}
 
     def make(self, base_url: str) -> Any:
         from llama_index_mixroute import Mixroute
 
         return Mixroute(
-            model=MODEL, api_key=API_KEY, api_base=base_url, max_retries=0, timeout=TIMEOUT
+            model=MODEL,
+            api_key=API_KEY,
+            api_base=base_url,
+            max_retries=0,
+            timeout=TIMEOUT,
+            **self.options,
         )
 
     async def aclose(self) -> None:
@@ -430,6 +571,20 @@ class LlamaIndexMixroute(LlamaIndexContender):
 
     def close(self) -> None:
         self.llm.close()
+
+
+class LlamaIndexMixrouteHttpx(LlamaIndexMixroute):
+    """``Mixroute`` with its async pool on httpx's own transport; async only."""
+
+    key = "llama-index-httpx-transport"
+    label = "Mixroute (LlamaIndex), httpx transport"
+    async_only = True
+    footprint = False
+    options: ClassVar[dict[str, Any]] = {"async_transport": "httpx"}
+
+    def missing(self) -> str | None:
+        found = super().missing()
+        return found or _lacks_option("llama_index_mixroute", "Mixroute", "async_transport")
 
 
 class LlamaIndexOpenAILike(LlamaIndexContender):
@@ -447,7 +602,7 @@ class LlamaIndexOpenAILike(LlamaIndexContender):
     stream_kwargs: ClassVar[dict[str, Any]] = {"stream_options": {"include_usage": True}}
 
     def make(self, base_url: str) -> Any:
-        from llama_index.llms.openai_like import OpenAILike
+        from llama_index.llms.openai_like import OpenAILike  # type: ignore[import-untyped]
 
         return OpenAILike(
             model=MODEL,
@@ -520,17 +675,49 @@ class LlamaIndexHttpxFloor(LlamaIndexContender):
         self.llm.http.close()
 
 
+class LlamaIndexAiohttpFloor(LlamaIndexContender):
+    """LlamaIndex over raw aiohttp: the framework's async floor in place, on aiohttp.
+
+    The LLM of "LlamaIndex + raw httpx" with its async call posting through one
+    ``aiohttp.ClientSession`` (see :func:`aiohttp_session`): what ``Mixroute.achat`` is
+    held to. Async only.
+    """
+
+    key = "llama-index-aiohttp"
+    label = "LlamaIndex + raw aiohttp"
+    requires = ("llama_index.core", "aiohttp")
+    install = "llama-index-core aiohttp"
+    async_only = True
+    footprint = False
+
+    def make(self, base_url: str) -> Any:
+        from benchmarks.floor_llama_index import AiohttpLLM
+
+        return AiohttpLLM(url=f"{base_url}/chat/completions", model=MODEL)
+
+    async def aopen(self) -> None:
+        self.llm.asession = aiohttp_session()
+
+    async def aclose(self) -> None:
+        await self.llm.asession.close()
+
+
 CONTENDERS: list[Contender] = [
     RawHttpx(),
-    RawHttpxAsyncio(),
+    RawAiohttp(),
     MixrouteCore(),
+    MixrouteCoreHttpx(),
     LangChainMixroute(),
+    LangChainMixrouteHttpx(),
     LangChainOpenAI(),
     LangChainHttpxFloor(),
+    LangChainAiohttpFloor(),
     LangChainFloor(),
     LlamaIndexMixroute(),
+    LlamaIndexMixrouteHttpx(),
     LlamaIndexOpenAILike(),
     LlamaIndexHttpxFloor(),
+    LlamaIndexAiohttpFloor(),
     LlamaIndexFloor(),
 ]
 """Every contender, the anchor first."""

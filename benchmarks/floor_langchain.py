@@ -5,13 +5,16 @@
 finish reason and usage): LangChain's own cost, measured alone. :class:`HttpxChatModel`
 gets the same answers from the server over raw httpx, parsing the JSON by hand: LangChain's
 cost in place, next to the HTTP work it wraps (it comes out about twice the cost measured
-alone, see README.md). Both build, from the same parsed values and with the same helpers,
-what every LangChain chat model must build (``AIMessage`` or ``AIMessageChunk`` and their
-generations), and go through the entry points the adapters use (``invoke``, ``stream``,
-``ainvoke``; the async calls are native, not run in a thread). Whatever ``ChatMixroute``
-costs beyond :class:`HttpxChatModel` is the core and its own conversions.
+alone, see README.md); :class:`AiohttpChatModel` makes its async call over raw aiohttp
+instead, the floor ``ChatMixroute.ainvoke`` is held to. All build, from the same parsed
+values and with the same helpers, what every LangChain chat model must build
+(``AIMessage`` or ``AIMessageChunk`` and their generations), and go through the entry
+points the adapters use (``invoke``, ``stream``, ``ainvoke``; the async calls are native,
+not run in a thread). Whatever ``ChatMixroute`` costs beyond them is the core and its own
+conversions.
 
-Imported by its contenders' ``open`` only (it loads langchain-core).
+Imported by its contenders' ``open`` only (it loads langchain-core; the HTTP clients are
+handed in, so it imports neither httpx nor aiohttp).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def chat_result(answer: dict[str, Any]) -> ChatResult:
         content=choice["message"]["content"] or "",
         id=answer["id"],
         response_metadata=_metadata(answer, choice["finish_reason"]),
-        usage_metadata=_usage(answer["usage"]),  # type: ignore[arg-type]
+        usage_metadata=_usage(answer["usage"]),
     )
     info = {"finish_reason": choice["finish_reason"]}
     return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
@@ -80,7 +83,7 @@ def last_chunk(chunk: dict[str, Any], finish_reason: str | None) -> ChatGenerati
         content="",
         id=chunk["id"],
         response_metadata=_metadata(chunk, finish_reason),
-        usage_metadata=_usage(chunk["usage"]),  # type: ignore[arg-type]
+        usage_metadata=_usage(chunk["usage"]),
         chunk_position="last",
     )
     return ChatGenerationChunk(message=message, generation_info={"finish_reason": finish_reason})
@@ -198,3 +201,22 @@ class HttpxChatModel(FakeChatModel):
                     last = chunk
         if last is not None:
             yield last_chunk(last, finish_reason)
+
+
+class AiohttpChatModel(HttpxChatModel):
+    """LangChain over raw aiohttp: :class:`HttpxChatModel` with its async call on aiohttp.
+
+    ``asession`` is the ``aiohttp.ClientSession`` (set inside the event loop).
+    """
+
+    asession: Any = None
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        async with self.asession.post(self.url, json=self._body(messages, kwargs)) as response:
+            return chat_result(await response.json())

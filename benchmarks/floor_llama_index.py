@@ -5,12 +5,14 @@ text; the same 2,000 words streamed one per response, each response holding the 
 far in a ``TextBlock`` and the new word as ``delta``, then a closing response with usage):
 LlamaIndex's own cost, measured alone. :class:`HttpxLLM` gets the same answers from the
 server over raw httpx, parsing the JSON by hand: LlamaIndex's cost in place, next to the
-HTTP work it wraps. Both build their responses with the same helper and go through the
-entry points the adapters use (``chat``, ``stream_chat``, ``achat``), wrapped in
-LlamaIndex's instrumentation decorator as every LLM's are. Whatever ``Mixroute`` costs
-beyond :class:`HttpxLLM` is the core and its own conversions.
+HTTP work it wraps; :class:`AiohttpLLM` makes its async call over raw aiohttp instead, the
+floor ``Mixroute.achat`` is held to. All build their responses with the same helper and go
+through the entry points the adapters use (``chat``, ``stream_chat``, ``achat``), wrapped
+in LlamaIndex's instrumentation decorator as every LLM's are. Whatever ``Mixroute`` costs
+beyond them is the core and its own conversions.
 
-Imported by its contenders' ``open`` only (it loads llama-index-core).
+Imported by its contenders' ``open`` only (it loads llama-index-core; the HTTP clients are
+handed in, so it imports neither httpx nor aiohttp).
 """
 
 from __future__ import annotations
@@ -162,3 +164,17 @@ class HttpxLLM(FakeLLM):
             yield response(text, "", usage)
 
         return gen()
+
+
+class AiohttpLLM(HttpxLLM):
+    """LlamaIndex over raw aiohttp: :class:`HttpxLLM` with its async call on aiohttp.
+
+    ``asession`` is the ``aiohttp.ClientSession`` (set inside the event loop).
+    """
+
+    asession: Any = None
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        async with self.asession.post(self.url, json=self._body(messages, kwargs)) as answer:
+            return _answer(await answer.json())

@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.hotspots [--contender core] [--calls 2000] [--streams 10] [--top 12]
 [--also langchain_core]`` starts the benchmark server, profiles the calls (sync small
-calls, streams, and async calls with 10 in flight), and prints for each workload the share
+calls, streams, and async calls with 50 in flight; an async-only contender such as
+``raw-aiohttp`` or ``core-httpx``, the async calls only), and prints for each workload the share
 of time by package (the contender's own code, its framework, the core, httpx/httpcore/h11,
 json, the rest) and the top functions of the contender's own code by self time (and of the
 ``--also`` packages). For an adapter (``--contender langchain`` or ``llama-index``) its own
@@ -21,7 +22,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from benchmarks.contenders import Contender
@@ -43,6 +44,9 @@ _PACKAGES = {  # the first marker found in a function's file name names its pack
     "/httpcore/": "httpcore",
     "/h11/": "h11",
     "/anyio/": "anyio",
+    "/aiohttp/": "aiohttp",
+    "/yarl/": "aiohttp",  # aiohttp's URL and header types
+    "/multidict/": "aiohttp",
     "/json/": "json",
     "/pydantic": "pydantic",
     "/benchmarks/": "benchmarks",
@@ -50,12 +54,20 @@ _PACKAGES = {  # the first marker found in a function's file name names its pack
 
 _OWN = {  # the package whose functions are ranked, by contender key
     "raw": "httpx",
+    "raw-aiohttp": "aiohttp",
     "core": "mixroute",
+    "core-httpx": "mixroute",
     "langchain": "langchain_mixroute",
+    "langchain-httpx-transport": "langchain_mixroute",
     "langchain-openai": "langchain_openai",
+    "langchain-httpx": "langchain_core",
+    "langchain-aiohttp": "langchain_core",
     "langchain-floor": "langchain_core",
     "llama-index": "llama_index_mixroute",
+    "llama-index-httpx-transport": "llama_index_mixroute",
     "llama-index-openai-like": "llama_index_openai",
+    "llama-index-httpx": "llama_index",
+    "llama-index-aiohttp": "llama_index",
     "llama-index-floor": "llama_index",
 }
 
@@ -219,6 +231,8 @@ def adapter_layers(key: str, chunks: int) -> str:
     n = len(deltas)
     base_url = "http://127.0.0.1:9/v1"  # never contacted
     rows: list[tuple[str, float]]
+    llm: Any  # the adapter's model, its framework's messages: one of two, by key
+    messages: list[Any]
     if key == "langchain":
         from langchain_core.messages import HumanMessage
 
@@ -266,13 +280,13 @@ def adapter_layers(key: str, chunks: int) -> str:
 
         from benchmarks.floor_llama_index import response
         from llama_index_mixroute import Mixroute
-        from llama_index_mixroute.convert import to_core_messages
+        from llama_index_mixroute.convert import to_core_messages as li_to_core_messages
         from llama_index_mixroute.responses import chat_response
         from llama_index_mixroute.streaming import StreamAssembler
 
         llm = Mixroute(model=MODEL, api_key=API_KEY, api_base=base_url, max_retries=0)
         messages = [ChatMessage(role="user", content=PROMPT)]
-        core_messages = to_core_messages(messages)
+        core_messages = li_to_core_messages(messages)
         words = [d.content or "" for d in deltas]
 
         def assemble_all() -> None:
@@ -287,7 +301,8 @@ def adapter_layers(key: str, chunks: int) -> str:
                 response(text, word, None)
 
         rows = [
-            ("per call: to_core_messages", per_call(lambda: to_core_messages(messages), 5000)),
+            ("per call: to_core_messages", per_call(
+                lambda: li_to_core_messages(messages), 5000)),
             ("per call: _request (options, build_request_body)", per_call(
                 lambda: llm._request(core_messages, {}), 5000)),
             ("per call: chat_response(completion)", per_call(
@@ -310,6 +325,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.contenders import by_key
     from benchmarks.machine import Server
+    from benchmarks.measures import FULL
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--contender", default="core")
@@ -318,29 +334,32 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=2000)
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--async-calls", type=int, default=2000)
-    parser.add_argument("--in-flight", type=int, default=10)
+    parser.add_argument("--in-flight", type=int, default=FULL.in_flight)
     parser.add_argument("--also", action="append", default=[], help="rank this package too")
     args = parser.parse_args()
     contender = by_key(args.contender)
     own = _OWN.get(contender.key, "mixroute")
     also = args.also or (["mixroute"] if contender.key in ("langchain", "llama-index") else [])
     server = Server(pin=True)
+    small = stream = None
     try:
         contender.open(server.base_url, args.chunks)
-        for _ in range(50):
-            contender.small_call()
-        contender.stream_call()
-        small = profile(contender.small_call, args.calls)
-        stream = profile(contender.stream_call, args.streams)
+        if not contender.async_only:
+            for _ in range(50):
+                contender.small_call()
+            contender.stream_call()
+            small = profile(contender.small_call, args.calls)
+            stream = profile(contender.stream_call, args.streams)
         asynchronous = profile_async(contender, args.async_calls, args.in_flight)
         contender.close()
     finally:
         server.stop()
-    print(report(f"{contender.label}, {args.calls} small calls", small, own, args.top, also))
-    print()
-    streamed = f"{args.streams} streams of {args.chunks} chunks"
-    print(report(f"{contender.label}, {streamed}", stream, own, args.top, also))
-    print()
+    if small is not None and stream is not None:
+        print(report(f"{contender.label}, {args.calls} small calls", small, own, args.top, also))
+        print()
+        streamed = f"{args.streams} streams of {args.chunks} chunks"
+        print(report(f"{contender.label}, {streamed}", stream, own, args.top, also))
+        print()
     title = f"{contender.label}, {args.async_calls} async calls, {args.in_flight} in flight"
     print(report(title, asynchronous, own, args.top, also))
     if contender.key == "core":

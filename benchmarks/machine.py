@@ -26,7 +26,7 @@ class Server:
 
     def __init__(self, pin: bool) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVER), "--watch-stdin", "--max-lifetime", "600"],
+            [sys.executable, str(SERVER), "--watch-stdin", "--max-lifetime", "3600"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -161,9 +161,20 @@ def describe() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "httpx": httpx.__version__,
+        "httpcore": _version("httpcore"),
+        "aiohttp": _version("aiohttp"),
         "mixroute": mixroute_version,
         "revision": git_revision(),
     }
+
+
+def _version(distribution: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def say(message: str) -> None:

@@ -16,6 +16,8 @@ class Report:
     rows: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     breakdowns: list[dict[str, Any]] = field(default_factory=list)
+    async_side: list[dict[str, Any]] = field(default_factory=list)
+    many_streams: dict[str, Any] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -98,6 +100,9 @@ def target_lines(report: Report, markdown: bool = False) -> str:
             shown = f"{figure:.2f}x ({_fmt(own)} vs {_fmt(raw)} {unit})"
         elif kind == "plus":
             shown = f"{figure:+.0f} {unit} ({_fmt(own)} vs {_fmt(ref)} {unit})"
+        elif kind == "at_least_of":
+            name = labels.get(target["reference"], target["reference"])
+            shown = f"{figure:.2f}x ({_fmt(own)} vs {_fmt(ref)} {unit} for {name})"
         else:
             shown = f"{figure:.2f}x ({_fmt(own)} vs {_fmt(ref)} {unit})"
         paired = target["paired_figure"]
@@ -121,24 +126,93 @@ def target_lines(report: Report, markdown: bool = False) -> str:
 
 
 def breakdown_lines(report: Report) -> str:
-    """Each adapter's overhead over raw httpx: its framework's, the core's, its own."""
+    """Each adapter's overhead over the raw client: its framework's, the core's, its own."""
     labels = {r["key"]: r["contender"] for r in report.rows}
     out = []
     for parts in report.breakdowns:
         name = labels[parts["adapter"]]
-        framework = labels[parts["in_place"]].split(" + ")[0]
         for metric, unit, what in (
             ("small_median", "ms", "call"),
             ("stream_chunk", "µs", "chunk"),
-            ("async_rps", "ms", "async call (CPU, 1/throughput)"),
+            ("async_rps", "ms", "async call (1/throughput)"),
         ):
-            p = parts[metric]
+            p = parts.get(metric)
+            if p is None:
+                continue
+            framework = labels[p["in_place"]].split(" + ")[0]
             out.append(
-                f"  {name}, per {what}: {_signed(p['overhead'])} {unit} over raw httpx = "
-                f"{framework} {_signed(p['framework'])} (alone, no HTTP: "
+                f"  {name}, per {what}: {_signed(p['overhead'])} {unit} over "
+                f"{labels[p['base']]} = {framework} {_signed(p['framework'])} (alone, no HTTP: "
                 f"{_fmt(p['framework_alone'])}), core {_signed(p['core'])}, "
                 f"the rest {_signed(p['rest'])}"
             )
+    return "\n".join(out)
+
+
+def pools_text(report: Report) -> str:
+    """The pool limits every client was given (ChatOpenAI and OpenAILike keep their own)."""
+    pools = report.plan.get("pools") or {}
+    if not pools:
+        return ""
+    return (
+        f"pools: {pools['max_connections']:,} connections, "
+        f"{pools['max_keepalive_connections']:,} kept alive (httpx; aiohttp keeps every idle "
+        f"one, limit_per_host 0), keep-alive {pools['keepalive_expiry']:g} s"
+    )
+
+
+def async_side_lines(report: Report, markdown: bool = False) -> str:
+    """The async figures side by side: against raw aiohttp, and the adapters (and the other
+    clients of their framework) against their framework over raw aiohttp."""
+    if not report.async_side:
+        return ""
+    transports = report.plan.get("async_transports", {})
+    header = ("contender", "req/s", "vs raw aiohttp", "vs its framework over raw aiohttp")
+    rows = []
+    for row in report.async_side:
+        name = row["contender"]
+        if row["key"] in transports and "transport" not in name:
+            name += f" ({transports[row['key']]})"  # what "auto" chose
+        if row["reference"] == "raw-aiohttp":
+            against = ""
+        elif row["key"] == row["reference"]:
+            against = "(the floor)"
+        else:
+            against = f"{row['of_reference']:.2f}x"
+        of_raw = "" if row["of_raw_aiohttp"] is None else f"{row['of_raw_aiohttp']:.2f}x"
+        rows.append((name, _fmt(row["value"]), of_raw, against))
+    if markdown:
+        out = ["| " + " | ".join(header) + " |", "|---|--:|--:|--:|"]
+        out += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(out)
+    plan = report.plan
+    out = [
+        f"async, {plan['async_requests']} requests with {plan['in_flight']} in flight, side "
+        f"by side (medians; {pools_text(report)}):"
+    ]
+    widths = [max(len(x[i]) for x in [header, *rows]) for i in range(4)]
+    for name, value, of_raw, against in [header, *rows]:
+        out.append(
+            f"  {name:<{widths[0]}}  {value:>{widths[1]}}  {of_raw:>{widths[2]}}  "
+            f"{against:>{widths[3]}}".rstrip()
+        )
+    return "\n".join(out)
+
+
+def many_streams_lines(report: Report) -> str:
+    """The many-streams wall times, by client kind (no target)."""
+    found = report.many_streams
+    if not found:
+        return ""
+    runs = len(next(iter(found["seconds"].values()), []))
+    out = [
+        f"{found['streams']:,} concurrent streams of {found['chunks']} chunks on one fresh "
+        f"client, wall time (median of {runs}; connections included; no target):"
+    ]
+    for label, seconds in found["median"].items():
+        spread = found["seconds"][label]
+        extra = f" ({min(spread):.2f}-{max(spread):.2f})" if len(spread) > 1 else ""
+        out.append(f"  {label}: {seconds:.2f} s{extra}")
     return "\n".join(out)
 
 
@@ -146,14 +220,20 @@ def summary(report: Report) -> str:
     """The server's capacity and busy share, the breakdowns, the targets, and the notes."""
     capacity = report.server["capacity"]
     raw = {r["metric"]: r["value"] for r in report.rows if r["key"] == "raw"}
+    fastest = {r["key"]: r["value"] for r in report.rows if r["metric"] == "async_rps"}
+    async_line = (
+        f"  async {capacity['async_rps']:,.0f} req/s with {report.plan['in_flight']} "
+        f"connections ({capacity['async_rps'] / raw['async_rps']:.1f}x raw httpx's"
+    )
+    if fastest.get("raw-aiohttp"):
+        async_line += f", {capacity['async_rps'] / fastest['raw-aiohttp']:.1f}x raw aiohttp's"
     out = [
         "server capacity, stdlib socket client (a lower bound):",
         f"  small call {capacity['small_call_ms']:.3f} ms round trip"
         f" ({capacity['small_call_ms'] / raw['small_median']:.0%} of raw httpx's median)",
         f"  stream {capacity['stream_chunk_us']:.2f} µs per chunk received"
         f" ({capacity['stream_chunk_us'] / raw['stream_chunk']:.1%} of raw httpx's)",
-        f"  async {capacity['async_rps']:,.0f} req/s"
-        f" ({capacity['async_rps'] / raw['async_rps']:.1f}x raw httpx's)",
+        async_line + ")",
     ]
     if report.server.get("busy_share"):
         shares = ", ".join(f"{k} {v:.0%}" for k, v in report.server["busy_share"].items())
@@ -161,10 +241,15 @@ def summary(report: Report) -> str:
     foreign = report.machine.get("foreign_cpu_share")
     if foreign is not None:
         out.append(f"other processes' share of the CPUs during the run: {foreign:.0%}")
+    if report.async_side:
+        out.append(async_side_lines(report))
+    if report.many_streams:
+        out.append(many_streams_lines(report))
     if report.breakdowns:
         out.append(
             "where the adapters' overhead goes (medians; the framework in place is its "
-            "contender over raw httpx, minus raw httpx; the rest is the adapter's own):"
+            "contender over the raw client, minus the raw client; the rest is the adapter's "
+            "own):"
         )
         out.append(breakdown_lines(report))
     out.append("targets (figure from the medians; paired by round: median of per-round figures):")

@@ -3,10 +3,13 @@
 ``python -m benchmarks.run`` (or ``python benchmarks/run.py``) with ``--quick`` for a smoke
 run. Every contender in :data:`benchmarks.contenders.CONTENDERS` whose packages are
 installed is measured on: a small non-streamed call (median and p90), a streamed answer
-(cost per chunk), async throughput (requests/s with 10 in flight), import time and peak
-RSS. Each figure is shown as a value and a ratio to the raw httpx anchor, in one table,
-also written to ``benchmarks/results/latest.json``; then each adapter's overhead is split
-(its framework, the core, the rest) and the targets of the issues are checked.
+(cost per chunk), async throughput (requests/s with 50 in flight), import time and peak
+RSS (async-only contenders on the async measure alone). Each figure is shown as a value
+and a ratio to the raw httpx anchor, in one table, also written to
+``benchmarks/results/latest.json``; the async figures again side by side with raw aiohttp
+and each framework's floor over it; then each adapter's overhead is split (its framework,
+the core, the rest), the targets of the issues are checked, and the wall time of 1,000
+concurrent streams on one async client is reported per transport.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,124 +42,23 @@ from benchmarks.measures import (
     p90,
     rounds,
 )
-from benchmarks.report import Report, summary, table, target_lines
+from benchmarks.report import Report, async_side_lines, summary, table, target_lines
+from benchmarks.targets import (
+    ASYNC_BASE,
+    BREAKDOWNS,
+    TARGETS,
+    async_side,
+    breakdown,
+    paired,
+    rounded,
+    verdict,
+)
 
 if TYPE_CHECKING:
     from benchmarks.contenders import Contender
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).with_name("results") / "latest.json"
-
-
-@dataclass(frozen=True)
-class Target:
-    """A limit on one contender's figure for one metric, as the issues define it.
-
-    ``kind`` says how the figure is made from the contender's value (``own``), the anchor's
-    (``raw``) and a reference contender's (``ref``):
-
-    - ``ratio``: own / raw, at most ``limit``;
-    - ``overhead``: (own - raw) / (ref - raw), at most ``limit`` (the share of the
-      reference's overhead over raw httpx);
-    - ``at_least``: own / raw, at least ``limit`` (throughput);
-    - ``plus``: own - ref, at most ``limit`` (in the metric's unit);
-    - ``times``: own / ref, at most ``limit``.
-    """
-
-    contender: str
-    metric: str
-    kind: str
-    limit: float
-    text: str
-    reference: str = ""
-
-    def figure(self, own: float, raw: float, ref: float | None) -> float | None:
-        """The figure compared with the limit, or ``None`` when it cannot be made."""
-        if self.kind in ("ratio", "at_least"):
-            return own / raw if raw else None
-        if ref is None:
-            return None
-        if self.kind == "overhead":
-            return (own - raw) / (ref - raw) if ref > raw else None
-        if self.kind == "plus":
-            return own - ref
-        if self.kind == "times":
-            return own / ref if ref else None
-        raise ValueError(f"unknown target kind {self.kind!r}")
-
-    def met(self, figure: float) -> bool:
-        return figure >= self.limit if self.kind == "at_least" else figure <= self.limit
-
-
-TARGETS = (
-    Target("core", "small_median", "ratio", 1.15, "core: small-call median <= 1.15x raw httpx"),
-    Target("core", "stream_chunk", "ratio", 1.30, "core: cost per chunk <= 1.3x raw httpx"),
-    Target(
-        "langchain",
-        "small_median",
-        "overhead",
-        0.25,
-        "ChatMixroute: per-call overhead over raw httpx <= 1/4 of ChatOpenAI's",
-        "langchain-openai",
-    ),
-    Target(
-        "langchain",
-        "stream_chunk",
-        "overhead",
-        0.50,
-        "ChatMixroute: per-chunk overhead over raw httpx <= 1/2 of ChatOpenAI's",
-        "langchain-openai",
-    ),
-    Target(
-        "langchain", "async_rps", "at_least", 0.90, "ChatMixroute: async >= 0.9x raw httpx's req/s"
-    ),
-    Target(
-        "langchain",
-        "import",
-        "plus",
-        100.0,
-        "import langchain_mixroute <= import langchain_core.language_models.chat_models + 0.1 s",
-        "langchain-floor",
-    ),
-    Target(
-        "llama-index",
-        "small_median",
-        "overhead",
-        0.25,
-        "Mixroute (LlamaIndex): per-call overhead over raw httpx <= 1/4 of OpenAILike's",
-        "llama-index-openai-like",
-    ),
-    Target(
-        "llama-index",
-        "stream_chunk",
-        "overhead",
-        0.50,
-        "Mixroute (LlamaIndex): per-chunk overhead over raw httpx <= 1/2 of OpenAILike's",
-        "llama-index-openai-like",
-    ),
-    Target(
-        "llama-index",
-        "async_rps",
-        "at_least",
-        0.90,
-        "Mixroute (LlamaIndex): async >= 0.9x raw httpx's req/s",
-    ),
-    Target(
-        "llama-index",
-        "import",
-        "times",
-        1.10,
-        "import llama_index_mixroute <= import llama_index.core.llms + 10%",
-        "llama-index-floor",
-    ),
-)
-
-# How an adapter's overhead over raw httpx splits: (adapter, its framework's floor without
-# HTTP, the framework over raw httpx).
-BREAKDOWNS = (
-    ("langchain", "langchain-floor", "langchain-httpx"),
-    ("llama-index", "llama-index-floor", "llama-index-httpx"),
-)
 
 
 METRICS = {  # key: (label, unit, better)
@@ -177,6 +79,7 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
         machine=describe(),
         plan=asdict(plan),
     )
+    report.plan["pools"] = _pools(report)
     anchor = CONTENDERS[0]
     wanted = _wanted(keys)
     active: list[Contender] = []
@@ -221,7 +124,8 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
         gc.freeze()
         clock = _phase(phases, "setup", clock)
 
-        say(f"small calls: {plan.small_calls} each, {len(active)} contenders")
+        synchronous = sum(not c.async_only for c in active)
+        say(f"small calls: {plan.small_calls} each, {synchronous} contenders")
         with busy(server, busy_share, "small"):
             small = _guarded(measure_small, active, plan, anchor, report)
         for key, times in small.items():
@@ -243,7 +147,7 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
 
         say(
             f"async: {plan.async_rounds} bursts of {plan.async_requests} each, "
-            f"{plan.in_flight} in flight"
+            f"{plan.in_flight} in flight, {len(active)} contenders"
         )
         with busy(server, busy_share, "async"):
             rates = _guarded(measure_async, active, plan, anchor, report)
@@ -251,10 +155,17 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
             values[key, "async_rps"] = statistics.median(per_burst)
             spread[key, "async_rps"] = (min(per_burst), max(per_burst))
             samples[key, "async_rps"] = per_burst
+        report.plan["async_transports"] = {
+            c.key: c.async_transport for c in active if c.async_transport
+        }
         for contender in active:
             contender.close()
         gc.unfreeze()
         clock = _phase(phases, "async", clock)
+
+        if plan.many_streams:
+            _many_streams(plan, server.base_url, report)
+            clock = _phase(phases, "many_streams", clock)
 
         say(f"import time: {plan.import_reps or 'no'} separate fresh interpreters each")
         imports, startup = measure_imports(active, plan)
@@ -298,7 +209,7 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
             value = values.get((contender.key, metric))
             if value is None:
                 continue
-            paired_ratio = _paired(
+            paired_ratio = paired(
                 lambda own, raw, _: own / raw if raw else None,
                 samples.get((contender.key, metric)),
                 samples.get((anchor.key, metric)),
@@ -317,16 +228,67 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
                     "ratio": round(value / base, 3) if base else None,
                     "over_anchor": round(value - base, 4) if base is not None else None,
                     "min_max": [round(x, 4) for x in spread.get((contender.key, metric), ())],
-                    "paired_ratio": _round(paired_ratio),
+                    "paired_ratio": rounded(paired_ratio),
                 }
             )
     for target in TARGETS:
-        report.targets.append(_verdict(target, anchor.key, values, samples))
-    for adapter, floor, in_place in BREAKDOWNS:
-        breakdown = _breakdown(adapter, floor, in_place, anchor.key, values)
-        if breakdown:
-            report.breakdowns.append(breakdown)
+        report.targets.append(verdict(target, anchor.key, values, samples))
+    for adapter, floor, in_httpx, in_aiohttp in BREAKDOWNS:
+        parts = breakdown(adapter, floor, in_httpx, in_aiohttp, anchor.key, values)
+        if parts:
+            report.breakdowns.append(parts)
+    report.async_side = async_side(values, {c.key: c.label for c in active})
     return report
+
+
+def _pools(report: Report) -> dict[str, Any]:
+    """The pool limits every client here gets, checked against the core's own."""
+    from benchmarks.contenders import KEEPALIVE_EXPIRY, MAX_CONNECTIONS, MAX_KEEPALIVE
+
+    stated = {
+        "max_connections": MAX_CONNECTIONS,
+        "max_keepalive_connections": MAX_KEEPALIVE,
+        "keepalive_expiry": KEEPALIVE_EXPIRY,
+    }
+    try:
+        from mixroute.client import POOL_LIMITS
+    except ImportError:
+        return stated
+    core = {
+        "max_connections": POOL_LIMITS.max_connections,
+        "max_keepalive_connections": POOL_LIMITS.max_keepalive_connections,
+        "keepalive_expiry": POOL_LIMITS.keepalive_expiry,
+    }
+    if core != stated:
+        report.notes.append(
+            f"the core's pool limits {core} differ from the other clients' {stated} "
+            "(benchmarks/contenders.py): the async figures compare pool settings too"
+        )
+    return stated
+
+
+def _many_streams(plan: Plan, base_url: str, report: Report) -> None:
+    """The wall time of ``plan.many_streams`` concurrent streams on one client, per kind."""
+    from benchmarks import many_streams
+
+    say(
+        f"many streams: {plan.many_streams} at once, {plan.many_chunks} chunks each, "
+        f"{plan.many_runs} run(s) per client kind"
+    )
+    try:
+        seconds, failures = many_streams.measure(
+            base_url, plan.many_streams, plan.many_chunks, plan.many_runs, say
+        )
+    except Exception as exc:  # reported, not fatal: it has no target
+        report.notes.append(f"many streams failed: {exc!r}")
+        return
+    report.notes += failures
+    report.many_streams = {
+        "streams": plan.many_streams,
+        "chunks": plan.many_chunks,
+        "seconds": {label: [round(x, 3) for x in values] for label, values in seconds.items()},
+        "median": {label: round(statistics.median(x), 3) for label, x in seconds.items()},
+    }
 
 
 def _phase(phases: dict[str, float], name: str, since: float) -> float:
@@ -343,90 +305,10 @@ def _wanted(keys: set[str] | None) -> set[str] | None:
     for target in TARGETS:
         if target.contender in keys and target.reference:
             wanted.add(target.reference)
-    for adapter, floor, in_place in BREAKDOWNS:
+    for adapter, floor, in_httpx, in_aiohttp in BREAKDOWNS:
         if adapter in keys:
-            wanted |= {floor, in_place, "core", "raw-asyncio"}
+            wanted |= {floor, in_httpx, in_aiohttp, "core", ASYNC_BASE}
     return wanted
-
-
-def _paired(
-    figure: Callable[[float, float, float | None], float | None],
-    own: list[float] | None,
-    raw: list[float] | None,
-    ref: list[float] | None,
-) -> float | None:
-    """The median over rounds of the figure made from each round's values."""
-    if not own or not raw or len(own) != len(raw) or (ref is not None and len(ref) != len(own)):
-        return None
-    figures = [
-        figure(o, r, ref[i] if ref is not None else None)
-        for i, (o, r) in enumerate(zip(own, raw, strict=True))
-    ]
-    kept = [f for f in figures if f is not None]
-    return statistics.median(kept) if len(kept) == len(figures) else None
-
-
-def _verdict(
-    target: Target,
-    anchor: str,
-    values: dict[tuple[str, str], float],
-    samples: dict[tuple[str, str], list[float]],
-) -> dict[str, Any]:
-    own = values.get((target.contender, target.metric))
-    raw = values.get((anchor, target.metric))
-    ref = values.get((target.reference, target.metric)) if target.reference else None
-    figure = None
-    if own is not None and raw is not None and (ref is not None or not target.reference):
-        figure = target.figure(own, raw, ref)
-    paired_figure = _paired(
-        target.figure,
-        samples.get((target.contender, target.metric)),
-        samples.get((anchor, target.metric)),
-        samples.get((target.reference, target.metric)) if target.reference else None,
-    )
-    return {
-        "target": target.text,
-        "contender": target.contender,
-        "metric": target.metric,
-        "kind": target.kind,
-        "limit": target.limit,
-        "reference": target.reference or None,
-        "own": _round(own),
-        "raw": _round(raw),
-        "ref": _round(ref),
-        "figure": _round(figure),
-        "paired_figure": _round(paired_figure),
-        "met": figure is not None and target.met(figure),
-        "paired_met": paired_figure is not None and target.met(paired_figure),
-    }
-
-
-def _breakdown(
-    adapter: str, floor: str, in_place: str, anchor: str, values: dict[tuple[str, str], float]
-) -> dict[str, Any] | None:
-    """An adapter's overhead over raw httpx, in parts (per call, per chunk, per async call).
-
-    ``framework``: the framework over raw httpx, minus raw httpx (its cost in place);
-    ``framework_alone``: the floor without HTTP; ``core``: the core's overhead over raw
-    httpx; ``rest``: what is left, the adapter's own conversions and glue. Async figures
-    are CPU per request, 1 / throughput, in ms.
-    """
-    parts: dict[str, Any] = {"adapter": adapter, "floor": floor, "in_place": in_place}
-    for metric in ("small_median", "stream_chunk", "async_rps"):
-        found = [values.get((key, metric)) for key in (adapter, anchor, in_place, floor, "core")]
-        if any(value is None for value in found):
-            return None
-        own, raw, framework, alone, core = (float(value or 0) for value in found)
-        if metric == "async_rps":  # ms per request
-            own, raw, framework, alone, core = (1e3 / x for x in (own, raw, framework, alone, core))
-        parts[metric] = {
-            "overhead": round(own - raw, 4),
-            "framework": round(framework - raw, 4),
-            "framework_alone": round(alone, 4),
-            "core": round(core - raw, 4),
-            "rest": round(own - framework - (core - raw), 4),
-        }
-    return parts
 
 
 def _guarded(
@@ -474,10 +356,6 @@ def _drop(
     say(f"dropped {contender.label}: {why}")
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run (under 45 s)")
@@ -485,7 +363,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and client")
     parser.add_argument("--markdown", action="store_true", help="also print a markdown table")
     parser.add_argument(
-        "--in-flight", type=int, metavar="N", help="async requests in flight (default: the plan's)"
+        "--in-flight", type=int, metavar="N", help="async requests in flight (default: 50)"
+    )
+    parser.add_argument(
+        "--many-streams",
+        type=int,
+        metavar="N",
+        help="concurrent streams on one client for the many-streams figure (default: 1000; "
+        "0 skips it)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
@@ -503,13 +388,16 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if args.in_flight:
         plan = replace(plan, in_flight=args.in_flight)
+    if args.many_streams is not None:
+        plan = replace(plan, many_streams=args.many_streams)
     report = run(plan, keys, pin=not args.no_pin)
     report.plan["quick"] = args.quick
     report.plan["seconds"] = round(time.perf_counter() - started, 1)
     machine = report.machine
     print(
         f"\nmixroute benchmarks, {report.date}, {machine['cpu']} ({machine['cores']} cores), "
-        f"Python {machine['python']}, httpx {machine['httpx']}, at {machine['revision']}"
+        f"Python {machine['python']}, httpx {machine['httpx']}, httpcore {machine['httpcore']}, "
+        f"aiohttp {machine['aiohttp']}, at {machine['revision']}"
         f"{', quick' if args.quick else ''}\n"
     )
     print(table(report))
@@ -518,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(table(report, markdown=True))
+        print()
+        print(async_side_lines(report, markdown=True))
         print()
         print(target_lines(report, markdown=True))
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,11 @@ import json
 import signal
 import sys
 
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
+
 MODEL = "gpt-4o-mini"
 CREATED = 1732000000
 FINGERPRINT = "fp_0ba0d124f1"
@@ -227,13 +232,30 @@ async def serve(port: int, max_lifetime: float, watch_stdin: bool) -> None:
 
         await loop.connect_read_pipe(_EOF, sys.stdin)
     stream_response(DEFAULT_CHUNKS)  # warm the cache for the default stream
-    server = await loop.create_server(ChatProtocol, "127.0.0.1", port, backlog=1024)
+    # 1,000 clients connecting at once must not overflow the queue (the kernel caps it at
+    # net.core.somaxconn): a dropped SYN is retried after a second and would be timed.
+    server = await loop.create_server(ChatProtocol, "127.0.0.1", port, backlog=4096)
     bound = server.sockets[0].getsockname()[1]
     sys.stdout.write(f"PORT {bound}\n")
     sys.stdout.flush()
     await stop
     # No wait_closed(): from 3.12 it waits for clients that may keep idle connections open.
     server.close()
+
+
+def raise_open_files(needed: int) -> int:
+    """Raise this process's soft limit on open files to ``needed`` (at most the hard one).
+
+    Returns the soft limit now in force. The many-streams measure holds 1,000 sockets at
+    once, in the client and in the server; many systems start processes at 1,024.
+    """
+    if resource is None:
+        return needed
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
 
 
 def main() -> None:
@@ -244,6 +266,7 @@ def main() -> None:
         "--watch-stdin", action="store_true", help="exit when stdin closes (the runner's mode)"
     )
     args = parser.parse_args()
+    raise_open_files(4096)  # room for 1,000 concurrent streams and more
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.port, args.max_lifetime, args.watch_stdin))
 
