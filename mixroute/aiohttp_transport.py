@@ -133,9 +133,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 slots.release()
             raise
         version = b"HTTP/1.0" if response.version == aiohttp.HttpVersion10 else b"HTTP/1.1"
+        raw_headers = response.raw_headers
+        if raw_headers is None:  # a response vcrpy replays has headers, not raw ones
+            raw_headers = tuple(response.headers.items())
         return httpx.Response(
             response.status,
-            headers=response.raw_headers,
+            headers=raw_headers,
             stream=_ResponseBody(response, request, slots),
             extensions={
                 "http_version": version,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from support.cassettes import Endpoint
+from vcr.request import Request
 
 from mixroute import MixrouteClient, UserMessage
 from mixroute.testing import (
     CASSETTE_SOURCE_HEADER,
     find_secrets,
     json_body_matcher,
+    mixroute_vcr_config,
     scrub_request,
     scrub_response,
     scrub_text,
@@ -72,16 +76,47 @@ def test_scrub_response_drops_cookies_and_marks_the_source(monkeypatch: pytest.M
     assert b"sk-1234567890" not in response["body"]["string"]
 
 
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "zstd", "br"])
+def test_the_kit_stores_compressed_answers_decoded_and_scrubbed(
+    coding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MIXROUTE_CASSETTE_SOURCE", raising=False)
+    plain = b'{"echo": "Bearer sk-1234567890abcdefgh"}'
+    compress = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        "zstd": lambda data: pytest.importorskip("zstandard").ZstdCompressor().compress(data),
+        "br": lambda data: pytest.importorskip("brotli").compress(data),
+    }[coding]
+    config = mixroute_vcr_config()
+    config["before_record_request"](Request("POST", "http://h.example/v1", b"", {}))
+    response: dict[str, Any] = {
+        "headers": {"Content-Encoding": [coding], "Content-Length": ["999"]},
+        "body": {"string": compress(plain)},
+    }
+
+    stored = config["before_record_response"](response)
+
+    assert stored["body"]["string"] == b'{"echo": "Bearer REDACTED"}'
+    assert stored["headers"] == {
+        "content-length": [str(len(stored["body"]["string"]))],
+        CASSETTE_SOURCE_HEADER: ["host:h.example"],
+    }
+
+
 def _request(body: bytes) -> SimpleNamespace:
     return SimpleNamespace(body=body)
 
 
+# vcrpy calls a matcher as (request being sent, recorded request): so do these tests.
 def test_json_matcher_ignores_layout_but_not_values() -> None:
     json_body_matcher(_request(b'{"a": 1, "b": [1, 2]}'), _request(b'{"b":[1,2],"a":1}'))
-    with pytest.raises(AssertionError, match=r"body\.b\[1\] differs"):
-        json_body_matcher(_request(b'{"a": 1, "b": [1, 2]}'), _request(b'{"a": 1, "b": [1, 3]}'))
-    with pytest.raises(AssertionError, match=r"body\.temperature is new"):
-        json_body_matcher(_request(b'{"a": 1}'), _request(b'{"a": 1, "temperature": 0.5}'))
+    with pytest.raises(AssertionError, match=r"body\.b\[1\] differs: recorded 2, sent 3"):
+        json_body_matcher(_request(b'{"a": 1, "b": [1, 3]}'), _request(b'{"a": 1, "b": [1, 2]}'))
+    with pytest.raises(AssertionError, match=r"body\.temperature is new in the request: 0\.5"):
+        json_body_matcher(_request(b'{"a": 1, "temperature": 0.5}'), _request(b'{"a": 1}'))
+    with pytest.raises(AssertionError, match=r"body\.top_p was recorded but is no longer sent"):
+        json_body_matcher(_request(b'{"a": 1}'), _request(b'{"a": 1, "top_p": 1}'))
 
 
 @pytest.mark.vcr
