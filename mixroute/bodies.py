@@ -9,7 +9,7 @@ rest is never read (the connection is dropped rather than drained).
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Iterator
 
 import httpx
 
@@ -99,41 +99,46 @@ def _whole(response: httpx.Response, limit: int) -> bytes:
 class _ErrorBody:
     """Collects an error body up to its limit; an undecodable one is kept as it came."""
 
-    __slots__ = ("_decoder", "_limit", "_parts", "_raw", "_size")
+    __slots__ = ("_decoder", "_limit", "_parts", "_size")
 
     def __init__(self, response: httpx.Response, limit: int) -> None:
-        # The decoder may produce a little past the limit (one read's worth): the parts
-        # are cut to the limit at the end. Its own cap only guards against a bomb.
+        # Decoded in pieces of at most about 1 MiB, taken one by one until the limit: a
+        # bomb yields its first piece and no more. The decoder's own cap is a backstop.
         self._decoder: ContentDecoder | None = ContentDecoder(
-            response.headers.get("content-encoding"), limit * 4 + 65536
+            response.headers.get("content-encoding"), limit + _PIECE_ROOM
         )
         self._limit = limit
         self._parts: list[bytes] = []
-        self._raw: list[bytes] = []
         self._size = 0
 
     def add(self, raw: bytes) -> bool:
         """Take the next raw bytes; True once the limit is reached (stop reading)."""
         decoder = self._decoder
-        if decoder is None:
-            return True
-        try:
-            data = decoder.decode(raw)
-        except (BodyTooLarge, DecodingFailed):
-            self._decoder = None
-            return True
-        self._parts.append(data)
-        self._size += len(data)
-        return self._size >= self._limit
+        return decoder is None or self._take(decoder.iter_decode(raw))
 
     def end(self) -> None:
         if self._decoder is not None:
-            with contextlib.suppress(BodyTooLarge, DecodingFailed):
-                self._parts.append(self._decoder.flush())
+            self._take(self._decoder.iter_flush())
+
+    def _take(self, pieces: Iterator[bytes]) -> bool:
+        try:
+            for piece in pieces:
+                self._parts.append(piece)
+                self._size += len(piece)
+                if self._size >= self._limit:
+                    self._decoder = None
+                    return True
+        except (BodyTooLarge, DecodingFailed):
+            self._decoder = None  # what was decoded so far is kept
+            return True
+        return False
 
     def content(self) -> bytes:
         content = b"".join(self._parts)
         return content[: self._limit]
+
+
+_PIECE_ROOM = 4 * 1024 * 1024  # past the limit: more than one decoded piece may hold
 
 
 def with_content(response: httpx.Response, content: bytes) -> httpx.Response:

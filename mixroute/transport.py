@@ -17,7 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from mixroute.bodies import aread_body, aread_error_body, read_body, read_error_body, with_content
-from mixroute.deadlines import DeadlineExceeded, read_until
+from mixroute.deadlines import READ_UNTIL, DeadlineExceeded
 from mixroute.errors import (
     APIConnectionError,
     APIError,
@@ -142,23 +142,30 @@ def send(http: httpx.Client, exchange: Exchange) -> tuple[httpx.Response, bytes 
     Returns the response and, for a plain call, its decoded body (the response is then
     closed); a stream's response is returned open, with ``None``.
     """
+    token = READ_UNTIL.set(exchange.until)  # the sync transport cuts each wait to it
+    try:
+        return _send(http, exchange)
+    finally:
+        READ_UNTIL.reset(token)
+
+
+def _send(http: httpx.Client, exchange: Exchange) -> tuple[httpx.Response, bytes | None]:
     secret = exchange.secret
-    with read_until(exchange.until):
-        while True:
-            request = exchange.build()
-            try:
-                response = http.send(request, stream=True)
-                if response.status_code < 400:
-                    if exchange.stream:
-                        return response, None
-                    return response, read_body(response, exchange.max_body_bytes)
-                content = read_error_body(response, exchange.max_error_body_bytes)
-                error: MixrouteError = _status_error(response, content, secret)
-            except httpx.HTTPError as exc:
-                error = connection_error(exc, request)
-            except DeadlineExceeded as exc:
-                raise exchange.deadline_error(exc) from None
-            exchange.policy.sleep(exchange.wait_after(error))
+    while True:
+        request = exchange.build()
+        try:
+            response = http.send(request, stream=True)
+            if response.status_code < 400:
+                if exchange.stream:
+                    return response, None
+                return response, read_body(response, exchange.max_body_bytes)
+            content = read_error_body(response, exchange.max_error_body_bytes)
+            error: MixrouteError = _status_error(response, content, secret)
+        except httpx.HTTPError as exc:
+            error = connection_error(exc, request)
+        except DeadlineExceeded as exc:
+            raise exchange.deadline_error(exc) from None
+        exchange.policy.sleep(exchange.wait_after(error))
 
 
 async def send_async(
