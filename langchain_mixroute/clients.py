@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from langchain_core import __version__ as langchain_core_version
 from pydantic import SecretStr
 
 from mixroute import RetryPolicy
@@ -23,8 +24,12 @@ if TYPE_CHECKING:  # the HTTP stack loads when the first model is made, not at i
     from mixroute.settings import ClientSettings, TimeoutLike
 
 __all__ = [
+    "INTEGRATION",
     "CoreClients",
 ]
+
+INTEGRATION = f"langchain-core/{langchain_core_version}"
+"""What the requests' ``User-Agent`` ends with (after ``mixroute/<v> python/<x.y>``)."""
 
 _LOCK = threading.Lock()  # one pool per model, even when batch() threads race to open it
 
@@ -66,6 +71,7 @@ class CoreClients:
             max_body_bytes=max_body_bytes,
             max_error_body_bytes=max_error_body_bytes,
             async_transport=async_transport,
+            integration=INTEGRATION,
         )
         # The resolved values (the key and URL from the environment too); the raw
         # timeout, so that an httpx client of your own keeps its timeout unless
@@ -85,6 +91,7 @@ class CoreClients:
             "max_body_bytes": settings.max_body_bytes,
             "max_error_body_bytes": settings.max_error_body_bytes,
             "async_transport": settings.async_transport,
+            "integration": INTEGRATION,
         }
         _check_proxies(settings, sync=http_client is None, async_=http_async_client is None)
         self._client: MixrouteClient | None = None

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from llama_index.core import __version__ as llama_index_core_version
+
 from mixroute.defaults import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BODY_BYTES,
@@ -30,8 +32,12 @@ if TYPE_CHECKING:  # the HTTP stack loads when the first LLM is made, not at imp
     from mixroute.settings import TimeoutLike
 
 __all__ = [
+    "INTEGRATION",
     "CoreClients",
 ]
+
+INTEGRATION = f"llama-index-core/{llama_index_core_version}"
+"""What the requests' ``User-Agent`` ends with (after ``mixroute/<v> python/<x.y>``)."""
 
 
 class CoreClients:
@@ -79,6 +85,7 @@ class CoreClients:
             max_body_bytes=max_body_bytes,
             max_error_body_bytes=max_error_body_bytes,
             async_transport=async_transport,
+            integration=INTEGRATION,
         )
         self._timeout = timeout
         self._http_client = http_client
@@ -141,6 +148,7 @@ class CoreClients:
                         max_line_bytes=settings.max_line_bytes,
                         max_body_bytes=settings.max_body_bytes,
                         max_error_body_bytes=settings.max_error_body_bytes,
+                        integration=INTEGRATION,
                     )
                 client = self._sync
         return client

@@ -3,13 +3,18 @@
 Every rule about the wire (data URLs, the ``file`` part, ``input_audio``, when reasoning
 goes back) lives in the core; this module only maps LlamaIndex's blocks and roles onto
 the core's types. A block the gateway cannot take raises an error that names it.
+
+OpenAI-style dicts (``{"role": "user", "content": "hi"}``), which the core and LangChain
+take, are accepted at the LLM's entry points too: :func:`to_chat_messages` checks them
+with the core's rules and turns them into ``ChatMessage`` values first, so LlamaIndex's
+callbacks, memory and instrumentation see the type they expect.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +23,7 @@ from llama_index.core.base.llms.types import (
     CachePoint,
     ChatMessage,
     CitationBlock,
+    ContentBlock,
     DocumentBlock,
     ImageBlock,
     MessageRole,
@@ -37,15 +43,99 @@ from mixroute.messages import (
     TextPart,
     ToolMessage,
     UserMessage,
+    message_to_wire,
 )
 from mixroute.response import AssistantMessage, ToolCall, parse_arguments
 
-__all__ = ["to_core_message", "to_core_messages"]
+__all__ = ["to_chat_message", "to_chat_messages", "to_core_message", "to_core_messages"]
 
 _DETAILS = ("auto", "low", "high")
 _DEFAULT_DOCUMENT_TITLE = "input_document"  # what DocumentBlock sets when given no title
 _ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
 _USER_BLOCKS = "TextBlock, ImageBlock, AudioBlock and DocumentBlock"
+
+
+def to_chat_messages(messages: Iterable[ChatMessage | Mapping[str, Any]]) -> Sequence[ChatMessage]:
+    """The conversation as ``ChatMessage`` values; OpenAI-style dicts are converted.
+
+    >>> to_chat_messages([{"role": "user", "content": "hi"}])[0].content
+    'hi'
+
+    A conversation of ``ChatMessage`` values is returned as it is. A dict that is not a
+    message raises :class:`~mixroute.InvalidRequestError` naming what to fix.
+    """
+    if isinstance(messages, str | bytes | Mapping | ChatMessage):
+        raise InvalidRequestError(
+            "messages must be a list of ChatMessage values or OpenAI-style dicts, not one "
+            f"{type(messages).__name__}; wrap a single message in a list, or use "
+            "complete(...) for one prompt."
+        )
+    if not isinstance(messages, Sequence):
+        messages = list(messages)
+    if all(isinstance(message, ChatMessage) for message in messages):
+        return messages  # type: ignore[return-value]  # every item checked just above
+    return [to_chat_message(message, index) for index, message in enumerate(messages)]
+
+
+def to_chat_message(message: ChatMessage | Mapping[str, Any], index: int = 0) -> ChatMessage:
+    """One message as a ``ChatMessage``: an OpenAI-style dict converted, checked by the core."""
+    if isinstance(message, ChatMessage):
+        return message
+    where = f"messages[{index}]"
+    if not isinstance(message, Mapping):
+        raise InvalidRequestError(
+            f"{where}: expected a ChatMessage or an OpenAI-style dict such as "
+            f'{{"role": "user", "content": "..."}}, not {type(message).__name__}.'
+        )
+    wire = message_to_wire(message, index, send_reasoning=True)  # the core's checks
+    blocks = _wire_blocks(wire.get("content"), where)
+    reasoning = wire.get("reasoning_content")
+    if wire["role"] == "assistant" and isinstance(reasoning, str) and reasoning:
+        blocks.insert(0, ThinkingBlock(content=reasoning))
+    # name, tool_call_id and tool_calls where LlamaIndex's OpenAI integration keeps them.
+    extra = {k: v for k, v in wire.items() if k not in ("role", "content", "reasoning_content")}
+    return ChatMessage(role=MessageRole(wire["role"]), blocks=blocks, additional_kwargs=extra)
+
+
+def _wire_blocks(content: str | list[dict[str, Any]] | None, where: str) -> list[ContentBlock]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [TextBlock(text=content)]
+    return [_wire_block(part, f"{where}.content[{i}]") for i, part in enumerate(content)]
+
+
+def _wire_block(part: dict[str, Any], where: str) -> ContentBlock:
+    """One wire content part (checked by the core already) as a LlamaIndex block."""
+    kind = part["type"]
+    if kind == "text":
+        return TextBlock(text=part["text"])
+    if kind == "refusal":
+        return TextBlock(text=part["refusal"])
+    if kind == "image_url":
+        image = part["image_url"]
+        if isinstance(image, Mapping):
+            return ImageBlock(url=image["url"], detail=image.get("detail"))
+        return ImageBlock(url=image)
+    if kind == "input_audio":
+        audio = part["input_audio"]
+        return AudioBlock(audio=str(audio["data"]).encode("ascii"), format=audio.get("format"))
+    file = part["file"]
+    if not isinstance(file, Mapping):
+        raise InvalidRequestError(f"{where}: a file part's 'file' must be a dict.")
+    title = {"title": file["filename"]} if isinstance(file.get("filename"), str) else {}
+    if isinstance(file.get("url"), str):
+        return DocumentBlock(url=file["url"], **title)
+    data = file.get("file_data")
+    if not isinstance(data, str):
+        raise InvalidRequestError(
+            f"{where}: a file part by file_id cannot be sent from LlamaIndex; give its url or "
+            "file_data, or a ChatMessage with DocumentBlock(data=..., path=... or url=...)."
+        )
+    mime_type, _, encoded = data.removeprefix("data:").rpartition(";base64,")
+    return DocumentBlock(
+        data=encoded.encode("ascii"), document_mimetype=mime_type or "application/pdf", **title
+    )
 
 
 def to_core_messages(messages: Sequence[ChatMessage]) -> list[Any]:

@@ -30,7 +30,7 @@ from pydantic import SkipValidation
 
 from llama_index_mixroute import streaming
 from llama_index_mixroute.clients import CoreClients
-from llama_index_mixroute.convert import to_core_messages
+from llama_index_mixroute.convert import to_chat_message, to_chat_messages, to_core_messages
 from llama_index_mixroute.responses import chat_response, completion_response
 from llama_index_mixroute.runtime import Request, Runtime, build_request, default_options
 from llama_index_mixroute.structured import arun_program, choose_program, run_program
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["Mixroute"]
+
+MessageDict = Mapping[str, Any]
+"""An OpenAI-style message: ``{"role": "user", "content": "hi"}``."""
 
 
 class Mixroute(FunctionCallingLLM):
@@ -229,28 +232,54 @@ class Mixroute(FunctionCallingLLM):
         return build_request(self, self._runtime, messages, kwargs, stream=stream)
 
     # -- chat and completion, sync and async --
+    # Each chat entry point takes OpenAI-style dicts too: they become ChatMessage values
+    # before LlamaIndex's callback wrapper (the private method) sees them.
+
+    def chat(self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any) -> ChatResponse:
+        """Send the conversation (``ChatMessage``s or OpenAI-style dicts); return the answer."""
+        response: ChatResponse = self._chat(to_chat_messages(messages), **kwargs)
+        return response
 
     @llm_chat_callback()
-    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        """Send the conversation; return the answer as a ``ChatResponse``."""
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         return chat_response(self._request(to_core_messages(messages), kwargs).send())
 
-    @llm_chat_callback()
-    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+    def stream_chat(
+        self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
+    ) -> ChatResponseGen:
         """Stream the answer: a ``ChatResponse`` per delta, then the assembled one."""
+        stream: ChatResponseGen = self._stream_chat(to_chat_messages(messages), **kwargs)
+        return stream
+
+    @llm_chat_callback()
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(to_core_messages(messages), kwargs, stream=True)
         return streaming.chat_stream(request.open_stream)
 
-    @llm_chat_callback()
-    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+    async def achat(
+        self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
+    ) -> ChatResponse:
         """The async :meth:`chat`."""
-        return chat_response(await self._request(to_core_messages(messages), kwargs).asend())
+        response: ChatResponse = await self._achat(to_chat_messages(messages), **kwargs)
+        return response
 
     @llm_chat_callback()
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return chat_response(await self._request(to_core_messages(messages), kwargs).asend())
+
     async def astream_chat(
-        self, messages: Sequence[ChatMessage], **kwargs: Any
+        self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         """The async :meth:`stream_chat`."""
+        stream: ChatResponseAsyncGen = await self._astream_chat(
+            to_chat_messages(messages), **kwargs
+        )
+        return stream
+
+    @llm_chat_callback()
+    async def _astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
         request = self._request(to_core_messages(messages), kwargs, stream=True)
         return streaming.achat_stream(request.aopen_stream)
 
@@ -287,8 +316,8 @@ class Mixroute(FunctionCallingLLM):
     def _prepare_chat_with_tools(
         self,
         tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
+        user_msg: str | ChatMessage | MessageDict | None = None,
+        chat_history: Sequence[ChatMessage | MessageDict] | None = None,
         verbose: bool = False,
         allow_parallel_tool_calls: bool = False,
         tool_required: bool = False,
@@ -296,11 +325,17 @@ class Mixroute(FunctionCallingLLM):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """The ``chat`` arguments for a call with ``tools`` (server-tool dicts among them)."""
+        """The ``chat`` arguments for a call with ``tools`` (server-tool dicts among them).
+
+        ``user_msg`` and ``chat_history`` may hold OpenAI-style dicts, as :meth:`chat` does.
+        """
+        history = to_chat_messages(chat_history or ())
+        if isinstance(user_msg, Mapping):
+            user_msg = to_chat_message(user_msg, len(history))
         return chat_with_tools_kwargs(
             tools,
             user_msg,
-            chat_history,
+            history,
             allow_parallel_tool_calls=allow_parallel_tool_calls,
             tool_required=tool_required,
             tool_choice=tool_choice,

@@ -52,6 +52,7 @@ from mixroute.response import (
 )
 from mixroute.retry import RetryPolicy
 from mixroute.sse import ServerSentEvent, SSEDecoder
+from mixroute.stream_opener import StreamOpener
 
 if TYPE_CHECKING:
     from mixroute.client import AsyncMixrouteClient, MixrouteClient
@@ -120,6 +121,7 @@ __all__ = [
     "ServerSentEvent",
     "StreamAccumulator",
     "StreamDecoder",
+    "StreamOpener",
     "SystemMessage",
     "TextPart",
     "ToolCall",

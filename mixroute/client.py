@@ -44,9 +44,11 @@ from mixroute.settings import (
     resolve_async_transport,
     resolve_timeout,
 )
+from mixroute.stream_opener import StreamOpener
 from mixroute.streaming import AsyncChatStream, ChatStream, StreamBounds, StreamDecoder
 from mixroute.sync_transport import SyncTransport
 from mixroute.transport import Exchange, redact_error, send, send_async
+from mixroute.url_advice import requested
 
 __all__ = ["AsyncMixrouteClient", "MixrouteClient"]
 
@@ -92,6 +94,22 @@ def _own_timeout(
     if timeout is None and http is not None and http.timeout != _HTTPX_DEFAULT_TIMEOUT:
         return http.timeout
     return timeout
+
+
+_HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"
+
+
+def _headers_for_their_client(
+    headers: dict[str, str], settings: ClientSettings, http: httpx.Client | httpx.AsyncClient
+) -> dict[str, str]:
+    # A client passed in that names its own User-Agent keeps it, unless default_headers
+    # names one too: those are the headers given to this client.
+    theirs = http.headers.get("user-agent")
+    if theirs is None or theirs == _HTTPX_USER_AGENT:
+        return headers
+    if any(name.lower() == "user-agent" for name in settings.default_headers):
+        return headers
+    return {name: value for name, value in headers.items() if name != "user-agent"}
 
 
 def _header_names_lowered(headers: Mapping[str, str]) -> dict[str, str]:
@@ -222,9 +240,12 @@ class _BaseClient:
             # Raised outside the handler: the decoder's error, which holds the whole body
             # (an echoed key too), must not ride along as __context__.
             text = redact(content.decode("utf-8", errors="replace"), self.settings.api_key)
+            # A web page where the API should be: name the URL, and the base_url to try.
+            web_page = text.lstrip().startswith("<")
+            where = requested(response.request, doubt_base_url=web_page)
             raise APIResponseValidationError(
                 f"The server answered {response.status_code} with a body that is {what}: "
-                f"{text[:200]!r}",
+                f"{text[:200]!r} ({where})",
                 request=response.request,
                 body=text,
             )
@@ -265,6 +286,9 @@ _SETTINGS_DOC = """
         max_body_bytes: the largest plain answer, after decompression (64 MiB).
         max_error_body_bytes: how much of an error body is read (64 KiB); the rest is
             dropped, the error keeps its class.
+        integration: ``name/version`` of the framework sending through this client, added
+            to the ``User-Agent`` (``mixroute/<version> python/<x.y>``); the adapters set
+            it. A ``User-Agent`` in ``default_headers`` or on ``http_client`` wins.
 """
 
 
@@ -294,6 +318,7 @@ class MixrouteClient(_BaseClient):
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
+        integration: str | None = None,
     ) -> None:
         timeout = _own_timeout(timeout, http_client)
         super().__init__(
@@ -308,6 +333,7 @@ class MixrouteClient(_BaseClient):
             max_line_bytes=max_line_bytes,
             max_body_bytes=max_body_bytes,
             max_error_body_bytes=max_error_body_bytes,
+            integration=integration,
         )
         self._owns_http = http_client is None
         if http_client is None:
@@ -319,6 +345,8 @@ class MixrouteClient(_BaseClient):
             http_client = httpx.Client(
                 timeout=self.settings.timeout, headers=self._headers, transport=transport
             )
+        else:
+            self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self.http_client = http_client
 
     def _owns(self, http: httpx.Client | httpx.AsyncClient) -> bool:
@@ -459,6 +487,7 @@ class AsyncMixrouteClient(_BaseClient):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
         async_transport: AsyncTransportName = "auto",
+        integration: str | None = None,
     ) -> None:
         timeout = _own_timeout(timeout, http_client)
         super().__init__(
@@ -474,7 +503,10 @@ class AsyncMixrouteClient(_BaseClient):
             max_body_bytes=max_body_bytes,
             max_error_body_bytes=max_error_body_bytes,
             async_transport=async_transport,
+            integration=integration,
         )
+        if http_client is not None:
+            self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self._user_http = http_client
         self.transport = resolve_async_transport(self.settings.async_transport)
         """What the client's own pool runs on: ``"aiohttp"`` or ``"httpx"``."""
@@ -546,7 +578,7 @@ class AsyncMixrouteClient(_BaseClient):
             body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
         )
 
-    async def stream(
+    def stream(
         self,
         model: str,
         messages: Sequence[Any],
@@ -557,13 +589,18 @@ class AsyncMixrouteClient(_BaseClient):
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
         **options: Unpack[ChatOptions],
-    ) -> AsyncChatStream:
-        """Open a streamed chat completion; ``async for`` it, then ``aclose`` it."""
+    ) -> StreamOpener:
+        """A streamed chat completion, opened by ``async with`` or by ``await``.
+
+        ``async with client.stream(...) as stream:`` opens it and closes it after the
+        block; ``stream = await client.stream(...)`` opens it, and you ``aclose`` it. The
+        request is checked now and sent only then.
+        """
         profile = profile or get_profile(model)
         body = build_request_body(
             model, messages, stream=True, include_usage=include_usage, profile=profile, **options
         )
-        return await self.send_stream(
+        return self.send_stream(
             body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
         )
 
@@ -584,7 +621,7 @@ class AsyncMixrouteClient(_BaseClient):
         assert content is not None
         return self._parse(response, content, profile or get_profile(str(body.get("model", ""))))
 
-    async def send_stream(
+    def send_stream(
         self,
         body: Mapping[str, Any],
         *,
@@ -592,8 +629,20 @@ class AsyncMixrouteClient(_BaseClient):
         timeout: TimeoutLike = None,
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
+    ) -> StreamOpener:
+        """A stream for a body built with ``stream=True``: ``await`` it or ``async with`` it."""
+        return StreamOpener(
+            functools.partial(self._open_stream, body, extra_headers, timeout, deadline, profile)
+        )
+
+    async def _open_stream(
+        self,
+        body: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        timeout: TimeoutLike,
+        deadline: DeadlineLike,
+        profile: ModelProfile | None,
     ) -> AsyncChatStream:
-        """Open a stream for a body built with ``stream=True``."""
         http = self.http_client
         build = self._request_factory(http, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=True, deadline=deadline)

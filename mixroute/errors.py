@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixroute import jsonsafe
 from mixroute.retry import retry_after_seconds
+from mixroute.url_advice import is_route_miss, requested
 
 if TYPE_CHECKING:  # annotations only: importing the errors does not import httpx
     import httpx
@@ -226,10 +227,16 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 
 
 def status_error_from_response(response: httpx.Response) -> APIStatusError:
-    """Build the typed error for an error response whose body has been read."""
+    """Build the typed error for an error response whose body has been read.
+
+    A 404 or 405 that is no API's error (a bare ``404 page not found``, a web page) names
+    the URL requested and, when the path looks wrong, the ``base_url`` to try.
+    """
     body = parse_error_body(response.content)
     message = error_message(body) or response.reason_phrase or "Error"
     text = f"Error code: {response.status_code} - {message}"
+    if is_route_miss(response.status_code, body, message):
+        text = f"{text} ({requested(response.request)})"
     cls = _STATUS_ERRORS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError

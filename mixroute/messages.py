@@ -255,6 +255,12 @@ def _dict_message_to_wire(
     message: Mapping[str, Any], where: str, send_reasoning: bool
 ) -> dict[str, Any]:
     role = message.get("role")
+    if "role" not in message:  # a dict, but not a message
+        keys = ", ".join(repr(key) for key in message) or "none"
+        raise InvalidRequestError(
+            f"{where}: a message dict needs a 'role' (one of {', '.join(_ROLES)}) and its "
+            f"'content', as {{'role': 'user', 'content': '...'}}; this one has keys {keys}."
+        )
     if role not in _ROLES:
         raise InvalidRequestError(
             f"{where}: unknown role {role!r}; use one of {', '.join(_ROLES)}."

@@ -26,6 +26,7 @@ from mixroute.defaults import (
 )
 from mixroute.errors import ConfigurationError, InvalidRequestError
 from mixroute.scrub import redact, redact_data  # re-exported: their home before scrub.py
+from mixroute.user_agent import user_agent
 
 __all__ = [
     "ASYNC_TRANSPORTS",
@@ -93,6 +94,7 @@ class ClientSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES
     async_transport: AsyncTransportName = "auto"
+    user_agent: str = field(default_factory=user_agent)
 
     @classmethod
     def resolve(
@@ -109,8 +111,12 @@ class ClientSettings:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
         async_transport: str = "auto",
+        integration: str | None = None,
     ) -> ClientSettings:
-        """Fill in from ``MIXROUTE_API_KEY`` / ``MIXROUTE_BASE_URL`` and check every value."""
+        """Fill in from ``MIXROUTE_API_KEY`` / ``MIXROUTE_BASE_URL`` and check every value.
+
+        ``integration`` (``name/version``, set by the adapters) ends the ``User-Agent``.
+        """
         if api_key is None:
             api_key = os.environ.get(API_KEY_ENV)
         if isinstance(api_key, SecretStr):
@@ -149,6 +155,7 @@ class ClientSettings:
             max_body_bytes=_check_limit(max_body_bytes, "max_body_bytes"),
             max_error_body_bytes=_check_limit(max_error_body_bytes, "max_error_body_bytes"),
             async_transport=_check_transport(async_transport),
+            user_agent=user_agent(integration),
         )
 
     @property
@@ -160,9 +167,11 @@ class ClientSettings:
         """Build the headers sent with every request (the key included; never log these).
 
         Names are lowercased so a default header cannot sit next to ours under another
-        spelling (``accept`` and ``Accept`` would both be sent).
+        spelling (``accept`` and ``Accept`` would both be sent); a ``User-Agent`` among
+        the default headers replaces ours.
         """
         return {
+            "user-agent": self.user_agent,
             **{name.lower(): value for name, value in self.default_headers.items()},
             "authorization": f"Bearer {self.api_key.get_secret_value()}",
             "content-type": "application/json",

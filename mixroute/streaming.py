@@ -33,6 +33,7 @@ from mixroute.response import AssistantMessage, ChatCompletion
 from mixroute.settings import DEFAULT_MAX_LINE_BYTES
 from mixroute.sse import LineTooLong, ServerSentEvent, SSEDecoder
 from mixroute.transport import connection_error, redact_error
+from mixroute.url_advice import requested
 
 __all__ = ["AsyncChatStream", "ChatStream", "StreamBounds", "StreamDecoder"]
 
@@ -81,8 +82,12 @@ class StreamDecoder:
             return self._event(events[0])
         return self._events(events)
 
-    def end(self) -> list[ChunkDelta]:
-        """Flush at the end of the body; raise if it ended before the answer did."""
+    def end(self, request: httpx.Request | None = None) -> list[ChunkDelta]:
+        """Flush at the end of the body; raise if it ended before the answer did.
+
+        ``request``, the request the body answered, is named in the error for a body that
+        was no event stream at all (a web page where the API should be).
+        """
         if self.error is not None:
             raise self.error
         events = self.sse.flush()
@@ -93,7 +98,7 @@ class StreamDecoder:
             return deltas
         if not self.done and not self._saw_finish():
             if self._head is not None:
-                _raise_if_not_event_stream(self._head)
+                _raise_if_not_event_stream(self._head, request)
             raise APIConnectionError(
                 "The stream ended before the answer was complete (no [DONE] and no finish_reason)."
             )
@@ -146,7 +151,7 @@ class StreamDecoder:
 _HEAD_LIMIT = 4096
 
 
-def _raise_if_not_event_stream(head: bytes) -> None:
+def _raise_if_not_event_stream(head: bytes, request: httpx.Request | None) -> None:
     """Type a body that held no event at all: a JSON object or an HTML page, not SSE."""
     text = head.decode("utf-8", errors="replace").strip()
     if not text.startswith(("{", "[", "<")):
@@ -155,9 +160,13 @@ def _raise_if_not_event_stream(head: bytes) -> None:
     if isinstance(body, dict) and body.get("error"):
         message = error_message(body) or "The server answered the stream with an error."
         raise APIStreamError(message, body=body)
+    where = ""
+    if request is not None:  # a web page where the API should be: say where, and what to try
+        where = f" ({requested(request, doubt_base_url=text.startswith('<'))})"
     raise APIResponseValidationError(
         f"The server answered a stream request with a body that is not an event stream: "
-        f"{text[:200]!r}",
+        f"{text[:200]!r}{where}",
+        request=request,
         body=body,
     )
 
@@ -171,7 +180,7 @@ def _check_status(response: httpx.Response) -> None:
     where = f" to {location!r}" if location else ""
     raise APIResponseValidationError(
         f"The server answered {response.status_code} {response.reason_phrase}{where} "
-        "instead of an event stream; check base_url.",
+        f"instead of an event stream ({requested(response.request)}).",
         request=response.request,
     )
 
@@ -251,6 +260,13 @@ class _StreamBase:
 
     def _new_decoder(self) -> StreamDecoder:
         return StreamDecoder(inline_think_tags=self._think, max_line_bytes=self._max_line)
+
+    def _request(self) -> httpx.Request | None:
+        """The request the response answers (none on a response made by hand)."""
+        try:
+            return self.response.request
+        except RuntimeError:
+            return None
 
     def _begin_body(self) -> None:
         """Before the first read of a response: its content decoder and the idle clock."""
@@ -342,7 +358,7 @@ class ChatStream(_StreamBase):
                             return
                     if decoder.error is not None:
                         raise decoder.error
-                for delta in decoder.end():
+                for delta in decoder.end(self._request()):
                     self._delivered = True
                     yield delta
                 if decoder.error is not None:
@@ -498,9 +514,9 @@ class AsyncChatStream(_StreamBase):
         except StopAsyncIteration:
             await self._close_response()
             if self._content is None:
-                return decoder.end()
+                return decoder.end(self._request())
             deltas = self._feed_pieces(decoder, self._pieces(self._content, None))
-            return deltas if decoder.error is not None else deltas + decoder.end()
+            return deltas if decoder.error is not None else deltas + decoder.end(self._request())
         if self._content is None:
             return decoder.feed(self._seen(data))
         return self._feed_pieces(decoder, self._pieces(self._content, data))

@@ -1,4 +1,5 @@
-"""Test-suite wiring: the mixroute VCR plugin, cassette folders, and cassette endpoints."""
+"""Test-suite wiring: the mixroute VCR plugin, cassette folders, cassette endpoints, and a
+clean ``MIXROUTE_*`` environment for every test."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from support.cassettes import Endpoint, RecordedResults, endpoint
 pytest_plugins = ["mixroute.testing"]
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+ENVIRONMENT_PREFIX = "MIXROUTE_"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,6 +23,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "local_server: recorded from the local model server (make test-local-server)"
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_caller_mixroute_environment(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every ``MIXROUTE_*`` variable of the caller's shell is removed for each test.
+
+    A developer's own key or base URL must not change what a test sends; a test that
+    needs one sets it (``monkeypatch.setenv``). Recording a cassette
+    (``--record-mode`` other than ``none``) is the one exception: a ``vcr`` test then
+    reads the key, URL and source to record from the environment (see
+    ``support/cassettes.py``), so those tests keep it.
+
+    A monkeypatch of its own, not the test's: it is set up before every other fixture
+    and undone after them all, so fixtures that compare ``os.environ`` before and after
+    a test see the test's own changes undone first.
+    """
+    recording = (request.config.getoption("--record-mode", default=None) or "none") != "none"
+    if recording and request.node.get_closest_marker("vcr") is not None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(ENVIRONMENT_PREFIX):
+                patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="module")

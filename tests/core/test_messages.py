@@ -81,7 +81,7 @@ def test_wire_dicts_pass_through_when_valid() -> None:
     ("message", "fragment"),
     [
         ({"role": "wizard", "content": "x"}, "unknown role 'wizard'"),
-        ({"content": "x"}, "unknown role None"),
+        ({"content": "x"}, "this one has keys 'content'"),
         ({"role": "user"}, "needs 'content'"),
         ({"role": "tool", "content": "x"}, "tool_call_id"),
         ({"role": "user", "content": [{"type": "video", "video": 1}]}, "unknown content part type"),

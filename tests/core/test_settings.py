@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -15,14 +20,9 @@ from mixroute.settings import (
     redact_data,
     resolve_timeout,
 )
+from mixroute.user_agent import user_agent
 
 KEY = "sk-settings-0123456789abcdefXYZ"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MIXROUTE_API_KEY", raising=False)
-    monkeypatch.delenv("MIXROUTE_BASE_URL", raising=False)
 
 
 # --- the API key -----------------------------------------------------------------------------
@@ -196,3 +196,49 @@ def test_redact_data_walks_parsed_json() -> None:
         "n": 2,
     }
     assert data["error"]["message"] == f"bad {KEY}"  # type: ignore[index]  # not mutated
+
+
+# --- the User-Agent --------------------------------------------------------------------------
+
+
+def test_the_user_agent_is_ours_with_the_integration_and_default_headers_win() -> None:
+    assert ClientSettings.resolve(KEY).headers()["user-agent"] == user_agent()
+    adapter = ClientSettings.resolve(KEY, integration="some-framework/1.2")
+    assert adapter.headers()["user-agent"] == f"{user_agent()} some-framework/1.2"
+    mine = ClientSettings.resolve(KEY, default_headers={"User-Agent": "mine/1"})
+    assert mine.headers()["user-agent"] == "mine/1"
+    assert "User-Agent" not in mine.headers()
+
+
+# --- the caller's environment ----------------------------------------------------------------
+
+
+def test_no_test_sees_the_callers_mixroute_variables() -> None:
+    # tests/conftest.py removes them for every test; a test that needs one sets it.
+    assert [name for name in os.environ if name.startswith("MIXROUTE_")] == []
+
+
+def test_the_suite_passes_with_mixroute_variables_exported() -> None:
+    # A developer's shell with MIXROUTE_BASE_URL exported once broke `make test`.
+    root = Path(__file__).resolve().parents[2]
+    tests = [
+        "tests/core/test_streaming.py::test_documented_stream_example",
+        "tests/core/test_settings.py::test_no_test_sees_the_callers_mixroute_variables",
+        "tests/core/test_settings.py::test_default_base_url",
+    ]
+    env = {
+        **os.environ,
+        "MIXROUTE_BASE_URL": "http://127.0.0.1:9/v1",
+        "MIXROUTE_API_KEY": "sk-wrong-0000000000000000",
+        "MIXROUTE_ANYTHING": "else",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist", *tests],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "3 passed" in done.stdout

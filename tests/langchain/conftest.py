@@ -16,21 +16,6 @@ from mixroute.testing import mixroute_vcr_config
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(autouse=True)
-def _no_mixroute_environment(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A developer's own MIXROUTE_* variables must not change what these tests send.
-
-    Cassette tests pass ``base_url`` and ``api_key`` explicitly, and recording them from a
-    server reads both from the environment, so theirs stays.
-    """
-    if request.node.get_closest_marker("vcr") is not None:
-        return
-    monkeypatch.delenv("MIXROUTE_API_KEY", raising=False)
-    monkeypatch.delenv("MIXROUTE_BASE_URL", raising=False)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks for langchain-tests' inherited tests, which we cannot decorate.
 

@@ -14,7 +14,8 @@ from mixroute import SystemMessage as CoreSystem
 from mixroute import UserMessage
 from mixroute.tokens import count_message_tokens, count_text_tokens
 
-LLM = ChatMixroute(model="gpt-4o", api_key=API_KEY)
+# Made at import, before any fixture: every setting explicit, none from the environment.
+LLM = ChatMixroute(model="gpt-4o", api_key=API_KEY, base_url="https://console.mixroute.io/v1")
 
 
 @tool

@@ -1,5 +1,5 @@
-"""Fixtures of the LlamaIndex adapter's tests: the async backend, no key from the
-environment, and the cassette settings."""
+"""Fixtures of the LlamaIndex adapter's tests: the async backend and the cassette settings
+(``tests/conftest.py`` keeps the caller's ``MIXROUTE_*`` variables out)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,6 @@ from mixroute.testing import mixroute_vcr_config
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _no_environment_settings(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A developer's own MIXROUTE_* variables must not change what these tests send.
-    # Cassette tests pass both settings explicitly, and recording them from a server
-    # reads both from the environment, so theirs stays.
-    if request.node.get_closest_marker("vcr") is not None:
-        return
-    monkeypatch.delenv("MIXROUTE_API_KEY", raising=False)
-    monkeypatch.delenv("MIXROUTE_BASE_URL", raising=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
-"""Specification of the message conversion: LlamaIndex roles and blocks as they go on the wire."""
+"""Specification of the message conversion: LlamaIndex roles and blocks as they go on the wire,
+and OpenAI-style dicts accepted wherever the LLM takes messages."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,9 +24,14 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
-from scripted_gateway import ScriptedGateway, completion
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.llm import LLMChatStartEvent
+from llama_index.core.tools import FunctionTool
+from scripted_gateway import ScriptedGateway, completion, sse
 
-from mixroute import InvalidRequestError
+from mixroute import InvalidRequestError, build_request_body, get_profile
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 PNG_B64 = base64.b64encode(PNG).decode()
@@ -300,3 +307,141 @@ def test_reasoning_goes_back_where_the_vendor_needs_it(
     assert ("reasoning_content" in sent[3]) is on_tool_turn
     if on_tool_turn:
         assert sent[3]["reasoning_content"] == "Call the weather tool."
+
+
+# --- OpenAI-style dicts, as the core and LangChain take them -------------------------------
+
+DICT_CONVERSATION: list[dict[str, Any]] = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "developer", "content": "Use metric units."},
+    {
+        "role": "user",
+        "name": "ann",
+        "content": [
+            {"type": "text", "text": "What is in these?"},
+            {
+                "type": "image_url",
+                "image_url": {"url": "https://example.com/a.png", "detail": "low"},
+            },
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}},
+            {"type": "input_audio", "input_audio": {"data": WAV_B64, "format": "wav"}},
+            {"type": "file", "file": {"url": "https://example.com/report.pdf"}},
+            {
+                "type": "file",
+                "file": {
+                    "file_data": f"data:application/pdf;base64,{PDF_B64}",
+                    "filename": "r.pdf",
+                },
+            },
+        ],
+    },
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"},
+    {"role": "assistant", "content": "Sunny, 18 C."},
+    {"role": "user", "content": "Thanks"},
+]
+
+
+def test_dicts_are_sent_as_the_core_sends_them() -> None:
+    expected = build_request_body("gpt-4o", DICT_CONVERSATION, profile=get_profile("gpt-4o"))
+    assert wire(DICT_CONVERSATION) == expected["messages"]
+
+
+def test_dicts_and_chat_messages_mix() -> None:
+    messages: list[Any] = [
+        ChatMessage(role="system", content="Be brief."),
+        {"role": "user", "content": "Hi"},
+    ]
+    assert wire(messages) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+    ]
+
+
+def test_every_chat_entry_point_takes_dicts() -> None:
+    gateway = ScriptedGateway(completion("a"), sse({"content": "b"}), completion("c"))
+    gateway.add(sse({"content": "d"}))
+    llm = gateway.llm()
+    hi = [{"role": "user", "content": "hi"}]
+    assert llm.chat(hi).message.content == "a"
+    deltas = [r.delta for r in llm.stream_chat(hi)]
+    assert deltas[0] == "b"
+
+    async def main() -> list[str | None]:
+        answer = await llm.achat(hi)
+        deltas = [r.delta async for r in await llm.astream_chat(hi)]
+        return [answer.message.content, deltas[0]]
+
+    assert asyncio.run(main()) == ["c", "d"]
+    assert [body["messages"] for body in gateway.bodies] == [hi] * 4
+
+
+def test_the_function_calling_entry_points_take_dicts() -> None:
+    def get_weather(city: str) -> str:
+        """Get weather information by city."""
+        return "sunny"
+
+    gateway = ScriptedGateway(completion("Paris is sunny."))
+    history = [{"role": "system", "content": "Be brief."}]
+    gateway.llm().chat_with_tools(
+        [FunctionTool.from_defaults(fn=get_weather)],
+        user_msg={"role": "user", "content": "Weather in Paris?"},
+        chat_history=history,
+    )
+    assert gateway.bodies[0]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris?"},
+    ]
+
+
+def test_callbacks_and_instrumentation_see_chat_messages() -> None:
+    seen: list[Any] = []
+
+    class Recorder(BaseEventHandler):
+        def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+            if isinstance(event, LLMChatStartEvent):
+                seen.extend(event.messages)
+
+    dispatcher = get_dispatcher()
+    recorder = Recorder()
+    dispatcher.add_event_handler(recorder)
+    try:
+        ScriptedGateway(completion("ok")).llm().chat([{"role": "user", "content": "hi"}])
+    finally:
+        dispatcher.event_handlers.remove(recorder)
+    assert [type(m) for m in seen] == [ChatMessage]
+    assert seen[0].content == "hi"
+
+
+@pytest.mark.parametrize(
+    ("messages", "fragment"),
+    [
+        ([{"text": "hi"}], "messages[0]: a message dict needs a 'role'"),
+        ([{"role": "wizard", "content": "x"}], "messages[0]: unknown role 'wizard'"),
+        ([{"role": "user"}], "messages[0]: a 'user' message needs 'content'"),
+        ([{"role": "tool", "content": "x"}], "tool_call_id"),
+        ([{"role": "user", "content": "a"}, "hi"], "messages[1]: expected a ChatMessage or an"),
+        ("hi", "not one str; wrap a single message in a list"),
+        ({"role": "user", "content": "hi"}, "not one dict; wrap a single message in a list"),
+        (
+            [{"role": "user", "content": [{"type": "file", "file": {"file_id": "file-1"}}]}],
+            "file part by file_id cannot be sent from LlamaIndex",
+        ),
+    ],
+)
+def test_a_dict_that_is_not_a_message_names_what_to_fix(messages: Any, fragment: str) -> None:
+    gateway = ScriptedGateway(completion("unused"))
+    with pytest.raises(InvalidRequestError) as info:
+        gateway.llm().chat(messages)
+    assert fragment in str(info.value)
+    assert gateway.bodies == []  # refused before anything was sent

@@ -1,13 +1,17 @@
-"""The package as users import it: ``llama_index_mixroute`` and ``llama_index.llms.mixroute``."""
+"""The package as users import it: ``llama_index_mixroute`` and ``llama_index.llms.mixroute``,
+and what importing it says when llama-index-core is missing."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import llama_index.core
+import pytest
 from llama_index.core.llms.function_calling import FunctionCallingLLM
+from support.blocked_imports import IMPORT_REPORT, run_without
 
 import llama_index_mixroute
 from llama_index_mixroute import Mixroute
@@ -80,3 +84,30 @@ def test_public_names_have_docstrings() -> None:
     for name, member in vars(Mixroute).items():
         if not name.startswith("_") and callable(member):
             assert member.__doc__, f"Mixroute.{name}"
+
+
+# --- without llama-index-core ------------------------------------------------------------
+
+
+def imported_without_llama_index_core(statement: str) -> dict[str, object] | None:
+    done = run_without(["llama_index.core"], IMPORT_REPORT.format(statement=statement))
+    assert done.returncode == 0, done.stderr
+    report: dict[str, object] | None = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize(
+    "statement", ["import llama_index_mixroute", "from llama_index.llms.mixroute import Mixroute"]
+)
+def test_without_llama_index_core_the_import_error_names_the_extra(statement: str) -> None:
+    error = imported_without_llama_index_core(statement)
+    assert error is not None, "the import should have failed"
+    assert error["is_module_not_found"] is True  # an ImportError as before, catchable as such
+    assert error["name"] == "llama_index.core"
+    message = str(error["message"])
+    assert "pip install 'mixroute[llama-index]'" in message
+    assert "llama_index_mixroute needs llama-index-core" in message
+
+
+def test_without_llama_index_core_the_core_still_imports() -> None:
+    assert imported_without_llama_index_core("import mixroute, mixroute.client") is None
