@@ -291,6 +291,11 @@ class _ResponseBody(httpx.AsyncByteStream):
             while chunk := await content.readany():
                 yield chunk
         except _FAILURES as exc:
+            # aiohttp raises a broken body's error before handing out the bytes it had
+            # already received: they are the caller's, so they go first.
+            leftover = _buffered(content)
+            if leftover:
+                yield leftover
             raise _httpx_error(exc, self._request) from exc
         except asyncio.CancelledError:
             self._finish()  # the connection is mid-body: it cannot be reused
@@ -311,6 +316,19 @@ class _ResponseBody(httpx.AsyncByteStream):
             response.close()
         if self._slots is not None:
             self._slots.release()
+
+
+def _buffered(content: aiohttp.StreamReader) -> bytes:
+    """What a failed reader still holds (aiohttp keeps it in ``_buffer``; none if that changes).
+
+    ``test_aiohttp_transport.py`` fails if a new aiohttp stops keeping it there.
+    """
+    buffer = getattr(content, "_buffer", None)
+    if not buffer or not all(isinstance(piece, bytes | bytearray) for piece in buffer):
+        return b""
+    data = b"".join(buffer)
+    buffer.clear()
+    return data
 
 
 class _Upload:

@@ -206,12 +206,17 @@ class StreamBounds:
     until: float | None = None
     deadline: float | None = None
 
-    def limit(self, last_line: float) -> float | None:
-        """The instant the next read must end by, given when the last line completed."""
+    def limit(self, now: float, waited: float) -> float | None:
+        """The instant a read starting ``now`` must end by.
+
+        ``waited``: the seconds already spent waiting in reads since the last complete
+        line. The caller's own time between reads is not waiting on the server, and does
+        not count.
+        """
         idle, until = self.idle, self.until
         if idle is None:
             return until
-        end = last_line + idle
+        end = now + idle - waited
         return end if until is None or end < until else until
 
     def timeout_error(self, now: float) -> APITimeoutError:
@@ -244,7 +249,7 @@ class _StreamBase:
         self._max_line = decoder.max_line_bytes
         self._bounds = bounds
         self._content: ContentDecoder | None = None
-        self._last_line = 0.0
+        self._waited = 0.0  # in reads, since the last complete line (the idle clock)
         self._delivered = False
         self._stopped = False  # ended, failed or closed: iterating again yields nothing
 
@@ -273,18 +278,18 @@ class _StreamBase:
         _check_status(self.response)
         if self.response.is_stream_consumed:  # read already (a mock transport's), decoded
             self._content = None
-            self._last_line = time.monotonic()
+            self._waited = 0.0
             return
         encoding = self.response.headers.get("content-encoding")
         # A compressed read is decoded in pieces of about 1 MiB, each handed to the SSE
         # decoder before the next is made: a bomb stops at the line limit, never whole.
         self._content = ContentDecoder(encoding, _STREAM_BODY_CAP) if encoding else None
-        self._last_line = time.monotonic()
+        self._waited = 0.0
 
     def _seen(self, data: bytes) -> bytes:
-        """Note when a line last completed (the idle clock), and pass ``data`` on."""
+        """Restart the idle clock when a line completed, and pass ``data`` on."""
         if b"\n" in data or b"\r" in data:
-            self._last_line = time.monotonic()
+            self._waited = 0.0
         return data
 
     def _pieces(self, content: ContentDecoder, raw: bytes | None) -> Iterator[bytes]:
@@ -401,8 +406,9 @@ class ChatStream(_StreamBase):
                 yield from self._pieces(content, None)
             return
         while True:
-            limit = bounds.limit(self._last_line)
-            if limit is not None and (now := time.monotonic()) >= limit:
+            now = time.monotonic()
+            limit = bounds.limit(now, self._waited)
+            if limit is not None and now >= limit:
                 # With an http_client of your own (whose reads nothing cuts short), a drip
                 # still ends here, at its next byte.
                 raise bounds.timeout_error(now)
@@ -412,6 +418,7 @@ class ChatStream(_StreamBase):
                 data = next(raw, None)
             finally:
                 READ_UNTIL.reset(token)
+            self._waited += time.monotonic() - now
             if data is None:
                 if content is not None:
                     yield from self._pieces(content, None)
@@ -536,10 +543,10 @@ class AsyncChatStream(_StreamBase):
         return deltas
 
     async def _bounded_read(self, raw: AsyncIterator[bytes], bounds: StreamBounds) -> bytes:
-        limit = bounds.limit(self._last_line)
+        now = time.monotonic()
+        limit = bounds.limit(now, self._waited)
         if limit is None:
             return await raw.__anext__()
-        now = time.monotonic()
         if now >= limit:
             raise bounds.timeout_error(now)
         idle = bounds.idle
@@ -547,12 +554,15 @@ class AsyncChatStream(_StreamBase):
         # seconds, counted from now) is bound enough: a timer per chunk would cost more
         # than the read. Only a partial line or a near deadline needs one.
         if idle is not None and limit >= now + idle - min(1.0, idle / 20):
-            return await raw.__anext__()
-        try:
-            async with asyncio.timeout(limit - now):
-                return await raw.__anext__()
-        except TimeoutError:
-            raise bounds.timeout_error(time.monotonic()) from None
+            data = await raw.__anext__()
+        else:
+            try:
+                async with asyncio.timeout(limit - now):
+                    data = await raw.__anext__()
+            except TimeoutError:
+                raise bounds.timeout_error(time.monotonic()) from None
+        self._waited += time.monotonic() - now
+        return data
 
     async def _close_response(self) -> None:
         raw, self._raw = self._raw, None
