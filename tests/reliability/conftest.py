@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+# Imported now, not inside the first async case's read timeout (aiohttp takes ~140 ms).
+import mixroute.aiohttp_transport  # noqa: F401
 from reliability.fault_server import FaultServer
 
 LOGGERS = ("httpx", "httpcore", "mixroute")

@@ -8,6 +8,12 @@ a test keeps the two in step.
 
 Retry waits are counted, never slept: every driver gets a :class:`~mixroute.RetryPolicy`
 with no jitter and an instant sleep, so the default backoff is exactly 0.5 s, then 1.0 s.
+
+Async drivers run every scenario on both of the async client's transports (aiohttp and
+httpx), against the same expectations: none differs by transport. The last part of the
+catalogue is a server that tries to exhaust its client (bodies without end, compression
+bombs, drips, deep JSON): those scenarios set small :class:`Limits` (1 MiB, 1 s), so each
+case is quick.
 """
 
 from __future__ import annotations
@@ -31,9 +37,16 @@ from mixroute import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from reliability.answers import completion_body, event_offset, split_text, sse_answer, sse_event
-from reliability.drivers.base import API_KEY
-from reliability.fault_server import (
+from reliability.answers import (
+    completion_body,
+    event_offset,
+    split_text,
+    sse_answer,
+    sse_event,
+    sse_events,
+)
+from reliability.drivers.base import API_KEY, Limits
+from reliability.fault_actions import (
     Action,
     Answer,
     ByMode,
@@ -45,6 +58,7 @@ from reliability.fault_server import (
     Status,
     Stream,
 )
+from reliability.hostile_actions import Bomb, Drip, Flood, deep_json, json_escaped, nested
 
 TEXT = Answer().text
 UTF8_TEXT = "Grüße aus Köln — 你好世界, ça va? ✓"
@@ -83,9 +97,14 @@ class Fails:
     exact: bool = False
     attrs: dict[str, Any] = field(default_factory=dict)
     max_message: int | None = None
+    body_size: int | None = None  # bytes of the error body its response holds
 
 
 Expect = Ok | Fails
+
+
+DEADLINE_SLACK = 0.5
+"""Seconds past its deadline a call may still take to end (the loop, the thread, the OS)."""
 
 
 @dataclass(frozen=True)
@@ -100,13 +119,21 @@ class Scenario:
     timeout: float = 0.5
     calls: int = 1
     pause: float = 0.0  # seconds between calls
+    consumer_pause: float = 0.0  # seconds the caller spends on each streamed piece
     refused: bool = False
     budget: float | None = None  # seconds one call may take; default from timeout and retries
+    limits: Limits = field(default_factory=Limits)
+    memory: int | None = None  # bytes the case may allocate at its peak (tracemalloc)
+    requires: str | None = None  # a module the scenario needs (a compression library)
 
     def expect(self, streams: bool) -> Expect | None:
         return self.stream if streams else self.plain
 
-    def time_budget(self) -> float:
+    def time_budget(self, streams: bool = False) -> float:
+        """Seconds one call may take: its deadline and a little slack, if it has one."""
+        deadline = self.limits.deadline_for(streams)
+        if deadline is not None:
+            return deadline + DEADLINE_SLACK
         if self.budget is not None:
             return self.budget
         return (self.max_retries + 1) * self.timeout + 1.0
@@ -134,6 +161,8 @@ UTF8_DELIVERED = "".join(UTF8_PIECES[:_CJK])
 TWO_PIECES = "".join(pieces(TEXT)[:2])
 THIRD_EVENT = event_offset(STREAM, 3)  # the third content piece's event
 PLAIN_BODY = json.dumps(completion_body(TEXT)).encode()
+# The first piece in one write; the second piece and the rest in another, 30 ms later.
+_TWO_WRITES = (STREAM[: event_offset(STREAM, 2)], STREAM[event_offset(STREAM, 2) :])
 
 
 def _after_two_pieces(*tail: bytes) -> bytes:
@@ -142,6 +171,40 @@ def _after_two_pieces(*tail: bytes) -> bytes:
 
 
 _ERROR = {"error": {"message": "Upstream model overloaded, try later", "code": "overloaded"}}
+
+
+# -- a server that tries to exhaust its client -------------------------------------------------
+MIB = 1024 * 1024
+SMALL = Limits(max_line_bytes=MIB, max_body_bytes=MIB)
+DEADLINES = Limits(deadline=1.0, stream_deadline=1.0)
+JSON = {"Content-Type": "application/json"}
+RETRY_NOW = {**JSON, "Retry-After": "0"}
+# What a bomb's case may allocate at its peak: a few times the 1 MiB limits, and far below
+# what a client that inflated a whole read would hold (a bomb stops at 256 MiB decoded). (Floods
+# need no bound of their own: a line or a body is checked against its limit at every read.)
+BOMB_MEMORY = 24 * MIB
+CODINGS = (  # coding, the module it needs, what a megabyte of it is on the wire
+    ("gzip", None, "1 KB a megabyte"),
+    ("br", "brotli", "13 bytes a megabyte"),
+    ("zstd", "zstandard", "32 bytes a megabyte"),
+)
+DRIP_TIMEOUT = 0.5
+DRIP_EVERY = 0.8 * DRIP_TIMEOUT  # each byte just inside the read timeout
+KEEPALIVE_EVERY = 0.6 * DRIP_TIMEOUT
+KEEPALIVE = b": keep-alive\n\n"
+THINKING = (KEEPALIVE_EVERY,) * 5  # four keep-alives 0.3 s apart, then the answer
+STREAM_EVENTS = [*sse_events(TEXT), b"data: [DONE]\n\n"]
+DEEP_ECHO = (
+    json.dumps({"error": {"message": f"Incorrect API key provided: {API_KEY}", "param": None}})
+    .replace("null", nested(None, 900))
+    .encode()
+)
+
+
+def _escaped_echo(message: str) -> bytes:
+    """An error object whose message ends in the key, every character JSON-escaped."""
+    return b'{"error": {"message": "%s%s"}}' % (message.encode(), json_escaped(API_KEY).encode())
+
 
 SCENARIOS: list[Scenario] = [
     # -- the connection ---------------------------------------------------------------------
@@ -653,11 +716,289 @@ SCENARIOS: list[Scenario] = [
         stream=Ok(),
     ),
     Scenario(
+        "cut_while_the_consumer_awaits",
+        "The caller awaits 0.1 s over each piece (forwarding it, say); meanwhile the second "
+        "piece arrives and the socket closes inside the third event: APIConnectionError "
+        "after both pieces, .partial holds them (bytes that came before the close are not "
+        "lost because nobody was reading when it came).",
+        times(Stream(STREAM, parts=_TWO_WRITES, pauses=(0.0, 0.03), cut_at=THIRD_EVENT + 3)),
+        consumer_pause=0.1,
+        stream=Fails(APIConnectionError, requests=1, delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "caller_slower_than_the_read_timeout",
+        "The whole answer arrives in one write; the caller spends 0.2 s on each piece, 0.8 s "
+        "in all, longer than the 0.5 s read timeout: the answer is delivered whole (the wait "
+        "for a line counts the server's silence, not the caller's time).",
+        then=Stream(STREAM, parts=[STREAM]),
+        timeout=DRIP_TIMEOUT,
+        consumer_pause=0.2,
+        budget=2.0,
+        stream=Ok(),
+    ),
+    Scenario(
         "stall_before_first_event_then_answer",
         "A stream that sends headers and stalls is retried; the second try answers.",
         (Stream(STREAM, stall_at=0),),
         max_retries=1,
         timeout=0.15,
         stream=Ok(requests=2, sleeps=(0.5,)),
+    ),
+    # -- a server that tries to exhaust its client: sizes -------------------------------------
+    Scenario(
+        "endless_line",
+        "Two pieces, then `data: ` and bytes without a newline, without end: APIStreamError "
+        "naming max_line_bytes (1 MiB here) after them, .partial holds them, not retried.",
+        times(Flood(_after_two_pieces(b"data: "))),
+        limits=SMALL,
+        stream=Fails(APIStreamError, "max_line_bytes", delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "endless_line_first",
+        "An endless line before any event: APIStreamError, not retried (the server's answer, "
+        "not a dropped connection).",
+        times(Flood(b"data: ")),
+        limits=SMALL,
+        stream=Fails(APIStreamError, "max_line_bytes"),
+    ),
+    Scenario(
+        "endless_event",
+        "Two pieces, then `data:` lines without the blank line that ends an event, without "
+        "end: APIStreamError after them (an event's data is bounded like a line).",
+        times(Flood(_after_two_pieces(), filler=b"data: 0123456789\n" * 4096)),
+        limits=SMALL,
+        stream=Fails(APIStreamError, "max_line_bytes", delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "huge_body_content_length",
+        "An answer whose Content-Length (2 MiB) is past max_body_bytes (1 MiB here): "
+        "APIResponseValidationError naming the limit, read no further, not retried (a "
+        "stream request: a line past max_line_bytes, APIStreamError).",
+        times(Flood(b'{"id": "', size=2 * MIB, length=True)),
+        limits=SMALL,
+        plain=Fails(APIResponseValidationError, "max_body_bytes"),
+        stream=Fails(APIStreamError, "max_line_bytes"),
+    ),
+    Scenario(
+        "huge_body_chunked",
+        "A chunked answer without end: APIResponseValidationError at max_body_bytes (a "
+        "stream request: APIStreamError at max_line_bytes).",
+        times(Flood(b'{"id": "')),
+        limits=SMALL,
+        plain=Fails(APIResponseValidationError, "max_body_bytes"),
+        stream=Fails(APIStreamError, "max_line_bytes"),
+    ),
+    Scenario(
+        "endless_error_body",
+        "A 503 whose chunked body never ends: max_error_body_bytes (256 KiB here) of it are "
+        "kept, the rest is never read; InternalServerError quoting its start, retried as "
+        "any 5xx.",
+        times(Flood(b'{"error": {"message": "Overloaded ', status=503, headers=JSON)),
+        limits=Limits(max_error_body_bytes=256 * 1024),
+        **both(
+            Fails(
+                InternalServerError,
+                "Overloaded",
+                requests=3,
+                sleeps=BACKOFF,
+                max_message=1000,
+                body_size=256 * 1024,
+            )
+        ),
+    ),
+    # -- compression bombs -----------------------------------------------------------------------
+    *(
+        Scenario(
+            f"bomb_200_{coding}",
+            f"A 200 body of {coding} that inflates without end ({ratio}): "
+            "APIResponseValidationError at max_body_bytes (1 MiB here), in bounded memory, "
+            "not retried.",
+            times(Bomb(coding)),
+            limits=SMALL,
+            memory=BOMB_MEMORY,
+            requires=module,
+            plain=Fails(APIResponseValidationError, "max_body_bytes"),
+        )
+        for coding, module, ratio in CODINGS
+    ),
+    *(
+        Scenario(
+            f"bomb_500_{coding}",
+            f"A 500 whose {coding} error body inflates without end: max_error_body_bytes "
+            "(64 KiB by default) are decoded, the rest dropped; InternalServerError quoting "
+            "its start, retried as any 5xx, in bounded memory.",
+            times(Bomb(coding, 500, b'{"error": {"message": "Overloaded', b"!", JSON)),
+            memory=BOMB_MEMORY,
+            requires=module,
+            **both(
+                Fails(
+                    InternalServerError,
+                    "Overloaded",
+                    requests=3,
+                    sleeps=BACKOFF,
+                    max_message=1000,
+                    body_size=64 * 1024,
+                )
+            ),
+        )
+        for coding, module, _ in CODINGS
+    ),
+    Scenario(
+        "bomb_429_gzip",
+        "A 429 (Retry-After: 0) whose gzip body inflates without end: RateLimitError, "
+        "retried as any 429, in bounded memory.",
+        times(Bomb("gzip", 429, b'{"error": {"message": "Slow down', b"!", RETRY_NOW)),
+        memory=BOMB_MEMORY,
+        **both(
+            Fails(RateLimitError, "Slow down", requests=3, sleeps=(0.0, 0.0), body_size=64 * 1024)
+        ),
+    ),
+    *(
+        Scenario(
+            f"bomb_stream_{coding}",
+            f"An event stream of {coding}: two pieces, then a line that inflates without "
+            "end: APIStreamError at max_line_bytes (1 MiB here) after them, .partial holds "
+            "them, in bounded memory, not retried.",
+            times(Bomb(coding, prefix=_after_two_pieces(b"data: "), fill=b"x")),
+            limits=SMALL,
+            memory=BOMB_MEMORY,
+            requires=module,
+            stream=Fails(APIStreamError, "max_line_bytes", delivered=TWO_PIECES),
+        )
+        for coding, module, _ in CODINGS
+    ),
+    # -- drips: every read in time, the call never done ------------------------------------------
+    Scenario(
+        "drip_headers",
+        "The status line, then a header byte every 0.4 s (inside the 0.5 s read timeout) "
+        "without end: only the deadline (deadline, or stream_deadline, 1 s here) ends it: "
+        "APITimeoutError within it, not retried.",
+        times(Drip(b"X-Drip: 1\r\n", DRIP_EVERY, "headers")),
+        timeout=DRIP_TIMEOUT,
+        limits=DEADLINES,
+        **both(Fails(APITimeoutError, "deadline")),
+    ),
+    Scenario(
+        "drip_body",
+        "Headers, then a body byte every 0.4 s without end: APITimeoutError at the deadline "
+        "(1 s here), not retried.",
+        times(Drip(b" ", DRIP_EVERY, "body", prefix=b"{")),
+        timeout=DRIP_TIMEOUT,
+        limits=DEADLINES,
+        plain=Fails(APITimeoutError, "deadline"),
+    ),
+    Scenario(
+        "drip_partial_line",
+        "A stream sends a byte of its first line every 0.4 s and never ends the line: the "
+        "wait for a complete line (the 0.5 s read timeout) ends it: APITimeoutError; "
+        "nothing was delivered, so it is retried (max_retries=1).",
+        times(Drip(b"x", DRIP_EVERY, prefix=b"data: "), 2),
+        max_retries=1,
+        timeout=DRIP_TIMEOUT,
+        stream=Fails(APITimeoutError, "no complete line", requests=2, sleeps=(0.5,)),
+    ),
+    Scenario(
+        "drip_partial_line_after_content",
+        "Two pieces, then a byte of the next line every 0.4 s: APITimeoutError after the "
+        "read timeout, .partial holds the pieces, not retried.",
+        times(Drip(b"x", DRIP_EVERY, prefix=_after_two_pieces(b"data: "))),
+        timeout=DRIP_TIMEOUT,
+        stream=Fails(APITimeoutError, "no complete line", delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "keepalives_forever",
+        "Two pieces, then `: keep-alive` every 0.3 s without end (a model that never "
+        "finishes): comments reset the wait for a line, so only stream_deadline (1 s here) "
+        "ends it: APITimeoutError after the pieces, not retried.",
+        times(Drip(KEEPALIVE, KEEPALIVE_EVERY, unit=len(KEEPALIVE), prefix=_after_two_pieces())),
+        timeout=DRIP_TIMEOUT,
+        limits=DEADLINES,
+        stream=Fails(APITimeoutError, "deadline", delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "thinking_keepalives",
+        "A thinking model: `: keep-alive` comments (a stream) or blank lines (a plain body) "
+        "every 0.3 s for 1.2 s, longer than the 0.5 s read timeout, then the answer: it "
+        "succeeds.",
+        then=ByMode(
+            Stream(
+                PLAIN_BODY,
+                parts=[b"\n"] * 4 + [PLAIN_BODY],
+                headers=JSON,
+                pauses=THINKING,
+            ),
+            Stream(STREAM, parts=[KEEPALIVE] * 4 + STREAM_EVENTS, pauses=THINKING),
+        ),
+        timeout=DRIP_TIMEOUT,
+        **both(Ok()),
+    ),
+    Scenario(
+        "deadline_cuts_retries",
+        "Every try times out (0.2 s) and max_retries=5, but the deadline (1 s here) comes "
+        "first: after the second try the next backoff (1 s) would pass it, so "
+        "APITimeoutError naming the deadline at once, after 2 requests and one 0.5 s wait.",
+        times(Silence(), 6),
+        max_retries=5,
+        timeout=0.2,
+        limits=DEADLINES,
+        **both(Fails(APITimeoutError, "deadline", requests=2, sleeps=(0.5,))),
+    ),
+    # -- deep JSON ---------------------------------------------------------------------------------
+    Scenario(
+        "deep_json_200",
+        "A 200 body of 100,000 `[`: APIResponseValidationError saying it nests too deep (a "
+        "stream request: that it is not an event stream), never RecursionError.",
+        times(Reply(200, deep_json(), JSON)),
+        plain=Fails(APIResponseValidationError, "nested deeper"),
+        stream=Fails(APIResponseValidationError, "not an event stream"),
+    ),
+    Scenario(
+        "deep_json_chunk",
+        "Two pieces, then a chunk of 100,000 `[`: APIResponseValidationError after them, "
+        "never RecursionError.",
+        times(Stream(_after_two_pieces(b"data: " + deep_json() + b"\n\n"))),
+        stream=Fails(APIResponseValidationError, delivered=TWO_PIECES),
+    ),
+    Scenario(
+        "deep_json_400",
+        "A 400 body of 100,000 `[`: BadRequestError quoting its start, not retried.",
+        times(Reply(400, deep_json(), JSON)),
+        **both(Fails(BadRequestError, "[[[[", max_message=1000)),
+    ),
+    Scenario(
+        "deep_error_body_echoes_key",
+        "A 401 whose valid JSON body nests 900 deep and echoes the key: "
+        "AuthenticationError with the server's words, the key scrubbed.",
+        times(Reply(401, DEEP_ECHO, JSON)),
+        **both(Fails(AuthenticationError, "Incorrect API key provided")),
+    ),
+    # -- the key, JSON-escaped ---------------------------------------------------------------------
+    Scenario(
+        "status_401_echoes_key_escaped",
+        "A 401 whose body echoes the key JSON-escaped (`\\u0073\\u006b-…`): "
+        "AuthenticationError, the key scrubbed from the message, the body and the "
+        "response (json(), text, content).",
+        times(Reply(401, _escaped_echo("Incorrect API key provided: "), JSON)),
+        **both(Fails(AuthenticationError, "Incorrect API key provided")),
+    ),
+    Scenario(
+        "status_500_echoes_key_escaped",
+        "A 500 echoing the key JSON-escaped, on every try: InternalServerError after 3 "
+        "requests, scrubbed.",
+        times(Reply(500, _escaped_echo("Upstream rejected key "), JSON)),
+        **both(Fails(InternalServerError, "Upstream rejected key", requests=3, sleeps=BACKOFF)),
+    ),
+    Scenario(
+        "ok_status_error_object_echoes_key_escaped",
+        "A 200 error object echoing the key JSON-escaped: a typed error, scrubbed.",
+        times(Reply(200, _escaped_echo("bad key "), JSON)),
+        plain=Fails(APIResponseValidationError, "bad key"),
+        stream=Fails(APIStreamError, "bad key"),
+    ),
+    Scenario(
+        "error_event_echoes_key_escaped",
+        "An `event: error` echoing the key JSON-escaped: APIStreamError, scrubbed.",
+        times(Stream(b"event: error\ndata: " + _escaped_echo("bad key ") + b"\n\n")),
+        stream=Fails(APIStreamError, "bad key"),
     ),
 ]

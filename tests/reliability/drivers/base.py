@@ -19,20 +19,56 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from mixroute import RetryPolicy
+from mixroute.settings import AsyncTransportName
 
 MODEL = "gpt-4o"
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 API_KEY = "sk-reliability-0123456789abcdefSECRET"
 
 
+ASYNC_TRANSPORTS: tuple[AsyncTransportName, ...] = ("aiohttp", "httpx")
+"""What the async client's own pool can run on; the catalogue runs each async driver on both."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a scenario sets on the client; ``None`` leaves the client's default.
+
+    ``deadline`` bounds a whole plain call (tries and backoff included), ``stream_deadline``
+    a whole stream; ``max_line_bytes`` one SSE line or event, ``max_body_bytes`` a plain
+    answer after decompression, ``max_error_body_bytes`` what is read of an error body.
+    """
+
+    deadline: float | None = None
+    stream_deadline: float | None = None
+    max_line_bytes: int | None = None
+    max_body_bytes: int | None = None
+    max_error_body_bytes: int | None = None
+
+    def arguments(self) -> dict[str, float | int]:
+        """The constructor arguments (of the core clients and both adapters) to pass."""
+        return {name: value for name, value in vars(self).items() if value is not None}
+
+    def deadline_for(self, streams: bool) -> float | None:
+        """The deadline that bounds one call of this kind, if the scenario sets one."""
+        return self.stream_deadline if streams else self.deadline
+
+
 @dataclass
 class CallConfig:
-    """The client settings a scenario asks for; ``sleeps`` records the retry waits."""
+    """The client settings a scenario asks for; ``sleeps`` records the retry waits.
+
+    ``async_transport`` is what an async driver's client runs its own pool on (``auto``,
+    ``aiohttp`` or ``httpx``); sync drivers ignore it (the sync client has one transport).
+    """
 
     base_url: str
     max_retries: int = 2
     timeout: float = 0.5
     api_key: str = API_KEY
+    async_transport: AsyncTransportName = "auto"
+    limits: Limits = field(default_factory=Limits)
+    consumer_pause: float = 0.0  # seconds the caller spends on each streamed piece
     sleeps: list[float] = field(default_factory=list)
 
     def retry_policy(self) -> RetryPolicy:
@@ -47,6 +83,35 @@ class CallConfig:
             sleep=self.sleeps.append,
             asleep=asleep,
         )
+
+
+class Sink(list[str]):
+    """The pieces a call delivered, in order, and how long its consumer spends on each.
+
+    ``pause`` is how long the consumer takes over each piece before it asks for the next:
+    awaiting (an async consumer forwarding each piece to a websocket, say) or blocking (a
+    sync one). A plain list is a consumer that takes no time.
+    """
+
+    def __init__(self, pause: float = 0.0) -> None:
+        super().__init__()
+        self.pause = pause
+
+
+async def consume(sink: list[str], piece: str) -> None:
+    """Hand ``piece`` to the consumer: append it, then await while the consumer works."""
+    sink.append(piece)
+    pause = getattr(sink, "pause", 0.0)
+    if pause:
+        await asyncio.sleep(pause)
+
+
+def consume_sync(sink: list[str], piece: str) -> None:
+    """Hand ``piece`` to a sync consumer: append it, then block while the consumer works."""
+    sink.append(piece)
+    pause = getattr(sink, "pause", 0.0)
+    if pause:
+        time.sleep(pause)
 
 
 @dataclass
@@ -95,11 +160,11 @@ class SyncDriver(Driver):
             for index in range(calls):
                 if index:
                     time.sleep(pause)
-                outcomes.append(self._timed(client))
+                outcomes.append(self._timed(client, config.consumer_pause))
         return outcomes
 
-    def _timed(self, client: Any) -> Outcome:
-        outcome = Outcome([])
+    def _timed(self, client: Any, pause: float = 0.0) -> Outcome:
+        outcome = Outcome(Sink(pause))
         start = time.perf_counter()
         try:
             outcome.text = self.call(client, outcome.chunks)
@@ -121,7 +186,7 @@ class SyncStreamDriver(SyncDriver):
     def call(self, client: Any, sink: list[str]) -> str | None:
         with self.open_stream(client) as pieces:
             for piece in pieces:
-                sink.append(piece)
+                consume_sync(sink, piece)
         return "".join(sink)
 
 
@@ -145,11 +210,11 @@ class AsyncDriver(Driver):
             for index in range(calls):
                 if index:
                     await asyncio.sleep(pause)
-                outcomes.append(await self.timed(client))
+                outcomes.append(await self.timed(client, config.consumer_pause))
         return outcomes
 
-    async def timed(self, client: Any) -> Outcome:
-        outcome = Outcome([])
+    async def timed(self, client: Any, pause: float = 0.0) -> Outcome:
+        outcome = Outcome(Sink(pause))
         start = time.perf_counter()
         try:
             outcome.text = await self.call(client, outcome.chunks)
@@ -175,7 +240,7 @@ class AsyncStreamDriver(AsyncDriver):
     async def call(self, client: Any, sink: list[str]) -> str | None:
         async with self.open_stream(client) as pieces:
             async for piece in pieces:
-                sink.append(piece)
+                await consume(sink, piece)
         return "".join(sink)
 
 

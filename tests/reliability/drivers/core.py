@@ -16,6 +16,8 @@ from reliability.drivers.base import (
     StreamHandle,
     SyncDriver,
     SyncStreamDriver,
+    consume,
+    consume_sync,
 )
 
 
@@ -26,6 +28,7 @@ def _sync_client(config: CallConfig) -> Iterator[MixrouteClient]:
         base_url=config.base_url,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
+        **config.limits.arguments(),
     ) as client:
         yield client
 
@@ -37,6 +40,8 @@ async def _async_client(config: CallConfig) -> AsyncIterator[AsyncMixrouteClient
         base_url=config.base_url,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
+        async_transport=config.async_transport,
+        **config.limits.arguments(),
     ) as client:
         yield client
 
@@ -62,7 +67,7 @@ class CoreSyncStream(SyncStreamDriver):
         with client.stream(MODEL, MESSAGES) as stream:
             for delta in stream:
                 if delta.content:
-                    sink.append(delta.content)
+                    consume_sync(sink, delta.content)
         return stream.completion.message.content
 
     @contextmanager
@@ -106,7 +111,7 @@ class CoreAsyncStream(AsyncStreamDriver):
         async with await client.stream(MODEL, MESSAGES) as stream:
             async for delta in stream:
                 if delta.content:
-                    sink.append(delta.content)
+                    await consume(sink, delta.content)
         return stream.completion.message.content
 
     @asynccontextmanager

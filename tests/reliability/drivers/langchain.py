@@ -31,6 +31,8 @@ def _model(config: CallConfig) -> ChatMixroute:
         max_retries=config.max_retries,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
+        async_transport=config.async_transport,
+        **config.limits.arguments(),
         callbacks=[RecordingCallbacks()],
     )
     return model

@@ -32,6 +32,8 @@ def _llm(config: CallConfig) -> Mixroute:
         max_retries=config.max_retries,
         timeout=config.timeout,
         retry_policy=config.retry_policy(),
+        async_transport=config.async_transport,
+        **config.limits.arguments(),
     )
     return llm
 
