@@ -113,16 +113,22 @@ def measure_stream(active: list[Contender], plan: Plan) -> dict[str, list[float]
     return per_chunk
 
 
+CPU = "|cpu"  # measure_async's key suffix for the requests per second of client CPU time
+
+
 def measure_async(active: list[Contender], plan: Plan) -> dict[str, list[float]]:
     """Requests per second of bursts of ``async_requests`` with ``in_flight`` at once.
 
     Each timed burst follows an untimed one of ``in_flight`` requests on the same client,
     which opens again what the pool let expire while the other contenders ran (a round
     outlasts the 5 s keep-alive expiry): the figure is the throughput of a warm pool.
+    Under ``key + CPU`` the same bursts per second of this process's CPU time: what the
+    client spent, which a busy neighbour delays but hardly inflates (the server is
+    another process).
     """
     from benchmarks.contenders import EXPECTED_CONTENT
 
-    async def burst(contender: Contender, requests: int) -> float:
+    async def burst(contender: Contender, requests: int) -> tuple[float, float]:
         gate = asyncio.Semaphore(plan.in_flight)
         call = contender.async_call
 
@@ -130,16 +136,19 @@ def measure_async(active: list[Contender], plan: Plan) -> dict[str, list[float]]
             async with gate:
                 return await call()
 
+        cpu = time.process_time()
         start = time.perf_counter()
         answers = await asyncio.gather(*(one() for _ in range(requests)))
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         wrong = [answer for answer in answers if answer != EXPECTED_CONTENT]
         if wrong:
             raise AssertionError(f"{contender.label} read {wrong[0]!r}")
-        return requests / elapsed
+        return requests / elapsed, requests / cpu if cpu > 0 else 0.0
 
     async def main() -> dict[str, list[float]]:
         rates: dict[str, list[float]] = {c.key: [] for c in active}
+        rates |= {c.key + CPU: [] for c in active}
         for contender in active:
             await contender.aopen()
             await burst(contender, plan.in_flight * 2)  # opens the pool's connections
@@ -147,7 +156,9 @@ def measure_async(active: list[Contender], plan: Plan) -> dict[str, list[float]]
             for contender in rotated(active, round_):
                 await burst(contender, plan.in_flight)
                 gc.collect()
-                rates[contender.key].append(await burst(contender, plan.async_requests))
+                wall, cpu = await burst(contender, plan.async_requests)
+                rates[contender.key].append(wall)
+                rates[contender.key + CPU].append(cpu)
         for contender in active:
             await contender.aclose()
         return rates

@@ -33,7 +33,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
-_CALL_METRICS = ("small_median", "small_p90", "stream_chunk", "async_rps")
+_CALL_METRICS = ("small_median", "small_p90", "stream_chunk", "async_rps", "async_cpu_rps")
 
 
 def _signed(value: float) -> str:
@@ -88,7 +88,8 @@ def target_lines(report: Report, markdown: bool = False) -> str:
     for target in report.targets:
         figure, unit = target["figure"], units.get(target["metric"], "")
         if figure is None:
-            rows.append((target["target"], "", "", "not measured (a contender did not run)"))
+            missing = "not measured (a contender or its measure did not run)"
+            rows.append((target["target"], "", "", missing))
             continue
         verdict = "met" if target["met"] else "MISSED"
         own, raw, ref = target["own"], target["raw"], target["ref"]
@@ -223,18 +224,23 @@ def summary(report: Report) -> str:
     fastest = {r["key"]: r["value"] for r in report.rows if r["metric"] == "async_rps"}
     async_line = (
         f"  async {capacity['async_rps']:,.0f} req/s with {report.plan['in_flight']} "
-        f"connections ({capacity['async_rps'] / raw['async_rps']:.1f}x raw httpx's"
+        f"connections ({capacity['async_rps'] / raw.get('async_rps', 1):.1f}x raw httpx's"
     )
     if fastest.get("raw-aiohttp"):
         async_line += f", {capacity['async_rps'] / fastest['raw-aiohttp']:.1f}x raw aiohttp's"
-    out = [
-        "server capacity, stdlib socket client (a lower bound):",
-        f"  small call {capacity['small_call_ms']:.3f} ms round trip"
-        f" ({capacity['small_call_ms'] / raw['small_median']:.0%} of raw httpx's median)",
-        f"  stream {capacity['stream_chunk_us']:.2f} µs per chunk received"
-        f" ({capacity['stream_chunk_us'] / raw['stream_chunk']:.1%} of raw httpx's)",
-        async_line + ")",
-    ]
+    out = ["server capacity, stdlib socket client (a lower bound):"]
+    if raw.get("small_median"):  # a run can leave a measure out (run.py --measures)
+        out.append(
+            f"  small call {capacity['small_call_ms']:.3f} ms round trip"
+            f" ({capacity['small_call_ms'] / raw['small_median']:.0%} of raw httpx's median)"
+        )
+    if raw.get("stream_chunk"):
+        out.append(
+            f"  stream {capacity['stream_chunk_us']:.2f} µs per chunk received"
+            f" ({capacity['stream_chunk_us'] / raw['stream_chunk']:.1%} of raw httpx's)"
+        )
+    if raw.get("async_rps"):
+        out.append(async_line + ")")
     if report.server.get("busy_share"):
         shares = ", ".join(f"{k} {v:.0%}" for k, v in report.server["busy_share"].items())
         out.append(f"server CPU busy share while clients ran: {shares}")

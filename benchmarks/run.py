@@ -31,6 +31,7 @@ if not __package__:  # run as a file (python benchmarks/run.py): make ``benchmar
 
 from benchmarks.machine import Server, busy, describe, foreign_share, machine_cpu, say, wait_quiet
 from benchmarks.measures import (
+    CPU,
     FULL,
     QUICK,
     Plan,
@@ -66,12 +67,22 @@ METRICS = {  # key: (label, unit, better)
     "small_p90": ("small call, p90", "ms", "lower"),
     "stream_chunk": ("stream, per chunk", "µs", "lower"),
     "async_rps": ("async, {requests} req / {in_flight} in flight", "req/s", "higher"),
+    "async_cpu_rps": ("async, the same per client CPU second", "req/CPU-s", "higher"),
     "import": ("import time", "ms", "lower"),
     "peak_rss": ("peak RSS", "MiB", "lower"),
 }
 
 
-def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
+MEASURES = ("small", "stream", "async", "many", "import")
+
+
+def run(
+    plan: Plan,
+    keys: set[str] | None,
+    pin: bool,
+    measures: frozenset[str] = frozenset(MEASURES),
+    exact: bool = False,
+) -> Report:
     from benchmarks.contenders import CONTENDERS
 
     report = Report(
@@ -81,7 +92,7 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
     )
     report.plan["pools"] = _pools(report)
     anchor = CONTENDERS[0]
-    wanted = _wanted(keys)
+    wanted = set(keys) if exact and keys is not None else _wanted(keys)
     active: list[Contender] = []
     for contender in CONTENDERS:
         if wanted is not None and contender.key not in wanted and contender is not anchor:
@@ -125,9 +136,11 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
         clock = _phase(phases, "setup", clock)
 
         synchronous = sum(not c.async_only for c in active)
-        say(f"small calls: {plan.small_calls} each, {synchronous} contenders")
-        with busy(server, busy_share, "small"):
-            small = _guarded(measure_small, active, plan, anchor, report)
+        small: dict[str, list[float]] = {}
+        if "small" in measures:
+            say(f"small calls: {plan.small_calls} each, {synchronous} contenders")
+            with busy(server, busy_share, "small"):
+                small = _guarded(measure_small, active, plan, anchor, report)
         for key, times in small.items():
             values[key, "small_median"] = statistics.median(times) * 1e3
             values[key, "small_p90"] = p90(times) * 1e3
@@ -135,9 +148,11 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
             samples[key, "small_median"] = [statistics.median(r) * 1e3 for r in per_round]
         clock = _phase(phases, "small", clock)
 
-        say(f"streams: {plan.stream_runs} x {plan.chunks} chunks each")
-        with busy(server, busy_share, "stream"):
-            streams = _guarded(measure_stream, active, plan, anchor, report)
+        streams: dict[str, list[float]] = {}
+        if "stream" in measures:
+            say(f"streams: {plan.stream_runs} x {plan.chunks} chunks each")
+            with busy(server, busy_share, "stream"):
+                streams = _guarded(measure_stream, active, plan, anchor, report)
         for key, per_chunk in streams.items():
             micros = [x * 1e6 for x in per_chunk]
             values[key, "stream_chunk"] = statistics.median(micros)
@@ -145,16 +160,21 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
             samples[key, "stream_chunk"] = micros
         clock = _phase(phases, "stream", clock)
 
-        say(
-            f"async: {plan.async_rounds} bursts of {plan.async_requests} each, "
-            f"{plan.in_flight} in flight, {len(active)} contenders"
-        )
-        with busy(server, busy_share, "async"):
-            rates = _guarded(measure_async, active, plan, anchor, report)
+        rates: dict[str, list[float]] = {}
+        if "async" in measures:
+            say(
+                f"async: {plan.async_rounds} bursts of {plan.async_requests} each, "
+                f"{plan.in_flight} in flight, {len(active)} contenders"
+            )
+            with busy(server, busy_share, "async"):
+                rates = _guarded(measure_async, active, plan, anchor, report)
         for key, per_burst in rates.items():
-            values[key, "async_rps"] = statistics.median(per_burst)
-            spread[key, "async_rps"] = (min(per_burst), max(per_burst))
-            samples[key, "async_rps"] = per_burst
+            metric = "async_rps"
+            if key.endswith(CPU):  # the same bursts per second of the client's CPU time
+                key, metric = key.removesuffix(CPU), "async_cpu_rps"
+            values[key, metric] = statistics.median(per_burst)
+            spread[key, metric] = (min(per_burst), max(per_burst))
+            samples[key, metric] = per_burst
         report.plan["async_transports"] = {
             c.key: c.async_transport for c in active if c.async_transport
         }
@@ -163,21 +183,27 @@ def run(plan: Plan, keys: set[str] | None, pin: bool) -> Report:
         gc.unfreeze()
         clock = _phase(phases, "async", clock)
 
-        if plan.many_streams:
+        if plan.many_streams and "many" in measures:
             _many_streams(plan, server.base_url, report)
             clock = _phase(phases, "many_streams", clock)
 
-        say(f"import time: {plan.import_reps or 'no'} separate fresh interpreters each")
-        imports, startup = measure_imports(active, plan)
-        clock = _phase(phases, "import", clock)
-
-        say("peak RSS: fresh process each")
-        rss, probe_imports, failures = measure_rss(active, plan, server.base_url)
+        imports: dict[str, list[float]] = {}
+        startup = 0.0
+        rss: dict[str, float] = {}
+        probe_imports: dict[str, float] = {}
+        failures: list[str] = []
+        if "import" in measures:
+            say(f"import time: {plan.import_reps or 'no'} separate fresh interpreters each")
+            imports, startup = measure_imports(active, plan)
+            clock = _phase(phases, "import", clock)
+            say("peak RSS: fresh process each")
+            rss, probe_imports, failures = measure_rss(active, plan, server.base_url)
         for key, kib in rss.items():
             if key:
                 values[key, "peak_rss"] = kib / 1024
         report.notes += failures
-        if not plan.import_reps:  # the quick run: the probes' single import figure
+        if not plan.import_reps and "import" in measures:
+            # The quick run: the probes' single import figure.
             imports = {key: [seconds] for key, seconds in probe_imports.items()}
             report.notes.append("import time: one sample each, from the peak-RSS probes")
         for key, seconds in imports.items():
@@ -366,11 +392,24 @@ def main(argv: list[str] | None = None) -> int:
         "--in-flight", type=int, metavar="N", help="async requests in flight (default: 50)"
     )
     parser.add_argument(
+        "--async-rounds", type=int, metavar="N", help="timed async bursts each (default: 7)"
+    )
+    parser.add_argument(
         "--many-streams",
         type=int,
         metavar="N",
         help="concurrent streams on one client for the many-streams figure (default: 1000; "
         "0 skips it)",
+    )
+    parser.add_argument(
+        "--measures",
+        default=",".join(MEASURES),
+        help=f"comma-separated measures to take (default: all of {','.join(MEASURES)})",
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="with --only: run just those contenders and the anchor, not what they compare with",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
@@ -384,13 +423,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.wait_quiet:
         wait_quiet(0.10, args.wait_quiet)
     keys = set(args.only.split(",")) if args.only else None
+    measures = frozenset(args.measures.split(","))
+    unknown = measures - set(MEASURES)
+    if unknown:
+        parser.error(f"unknown measures {sorted(unknown)}; choose from {', '.join(MEASURES)}")
     started = time.perf_counter()
     plan = QUICK if args.quick else FULL
     if args.in_flight:
         plan = replace(plan, in_flight=args.in_flight)
+    if args.async_rounds:
+        plan = replace(plan, async_rounds=args.async_rounds)
     if args.many_streams is not None:
         plan = replace(plan, many_streams=args.many_streams)
-    report = run(plan, keys, pin=not args.no_pin)
+    report = run(plan, keys, pin=not args.no_pin, measures=measures, exact=args.exact)
     report.plan["quick"] = args.quick
     report.plan["seconds"] = round(time.perf_counter() - started, 1)
     machine = report.machine

@@ -31,7 +31,8 @@ What the request asks for, and how aiohttp is told:
 * A keep-alive connection the server closed while it sat idle: aiohttp drops it only once
   the loop has handed the server's FIN to the connection. If the caller blocked the loop
   after the FIN arrived, the poll that sees it may not have happened yet, so every request
-  first lets the loop run three iterations (:func:`_let_the_loop_poll`).
+  first lets the loop run two iterations, three for a TLS connection
+  (:func:`_let_the_loop_poll`).
 
 aiohttp has no ``max_keepalive_connections`` (idle connections are kept, each until
 ``keepalive_expiry``, and are not counted in the limit, which counts connections in use),
@@ -43,6 +44,7 @@ up, or a socket error); a POST or PATCH is sent once.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
@@ -52,9 +54,18 @@ import aiohttp
 import httpx
 from yarl import URL
 
-__all__ = ["AiohttpTransport"]
+from mixroute.bodies import _too_large as too_large
+from mixroute.bodies import _undecodable as undecodable
+from mixroute.bodies import aread_body
+from mixroute.decoding import BodyTooLarge, ContentDecoder, DecodingFailed
+from mixroute.transport import DirectPool, Outgoing
 
-# aiohttp fills in these when a request lacks them; the request httpx built is sent as is.
+__all__ = ["AiohttpPool", "AiohttpTransport"]
+
+_HTTPX_LOG = logging.getLogger("httpx")  # where httpx logs each request at INFO
+
+# aiohttp fills in these when a request lacks them; the request httpx built is sent as is
+# (passed per request: with none missing, aiohttp takes a faster path).
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _UNWATCHED_BODY = 64 * 1024  # under the high-water marks of aiohttp's writer and asyncio's
 _PIECE = 256 * 1024  # what one write of a watched body hands to aiohttp
@@ -124,28 +135,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeouts = self._timeouts_for(request.extensions.get("timeout"))
         slots = self._slots
         if slots is not None:
-            await _take_slot(slots, timeouts.pool, request)
+            await _take_slot(slots, timeouts.pool, lambda: request)
         try:
-            await _let_the_loop_poll()
+            await _let_the_loop_poll(tls=request.url.scheme == "https")
             response = await self._send(session, request, timeouts)
         except BaseException:
             if slots is not None:
                 slots.release()
             raise
-        version = b"HTTP/1.0" if response.version == aiohttp.HttpVersion10 else b"HTTP/1.1"
-        raw_headers = response.raw_headers
-        if raw_headers is None:  # a response vcrpy replays has headers, not raw ones
-            raw_headers = tuple(response.headers.items())
-        return httpx.Response(
-            response.status,
-            headers=raw_headers,
-            stream=_ResponseBody(response, request, slots),
-            extensions={
-                "http_version": version,
-                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
-            },
-            request=request,
-        )
+        return _httpx_response(response, request, slots)
 
     async def aclose(self) -> None:
         """Close every connection; the transport takes no requests afterwards."""
@@ -174,13 +172,46 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         else:
             raise TypeError("an async transport needs an async request body")
         proxy = self._proxy_for(request.url) if self._proxy_for is not None else None
-        send = session.request(
+        url = URL(str(request.url), encoded=True)
+        target = _Target(
+            url, self._proxy_url(proxy) if proxy is not None else None, url.scheme == "https"
+        )
+        return await self._start(
+            session,
             request.method,
-            URL(str(request.url), encoded=True),
+            target,
+            (headers, _SKIP_AUTO_HEADERS),
+            data,
+            upload,
+            timeouts,
+            lambda: request,
+        )
+
+    async def _start(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        target: _Target,
+        head: tuple[list[tuple[str, str]], tuple[str, ...] | None],
+        data: bytes | AsyncIterable[bytes | memoryview] | None,
+        upload: _Upload | None,
+        timeouts: _Timeouts,
+        request: Callable[[], httpx.Request],
+    ) -> aiohttp.ClientResponse:
+        """Send the request and wait for the response head; failures as httpx's errors.
+
+        ``head``: the headers, and those of aiohttp's own it must not add if they are
+        missing (``None`` when none is missing: aiohttp's faster path).
+        """
+        headers, skip = head
+        send = session.request(
+            method,
+            target.url,
             headers=headers,
+            skip_auto_headers=skip,
             data=data,
             allow_redirects=False,
-            proxy=self._proxy_url(proxy) if proxy is not None else None,
+            proxy=target.proxy,
             timeout=timeouts.aiohttp,
         )
         try:
@@ -191,9 +222,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except _FAILURES as exc:
             if upload is not None and upload.expired():
                 message = "timed out writing the request body"
-                raise httpx.WriteTimeout(message, request=request) from exc
+                raise httpx.WriteTimeout(message, request=request()) from exc
             writing = upload is not None and upload.writing
-            raise _httpx_error(exc, request, writing=writing) from exc
+            raise _httpx_error(exc, request(), writing=writing) from exc
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -211,7 +242,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=_SKIP_AUTO_HEADERS,
             auto_decompress=False,
             trust_env=False,
             timeout=aiohttp.ClientTimeout(),  # every request brings its own
@@ -268,6 +298,192 @@ class _Timeouts(NamedTuple):
     pool: float | None
 
 
+class _Target(NamedTuple):
+    url: URL
+    proxy: URL | None  # the proxy to send through, or None to connect directly
+    tls: bool  # whether the connection to the server is TLS (https, even through a proxy)
+
+
+def _httpx_response(
+    response: aiohttp.ClientResponse, request: httpx.Request, slots: asyncio.Semaphore | None
+) -> httpx.Response:
+    """``response`` as httpx's, its body streamed as it arrives."""
+    version = b"HTTP/1.0" if response.version == aiohttp.HttpVersion10 else b"HTTP/1.1"
+    raw_headers = response.raw_headers
+    if raw_headers is None:  # a response vcrpy replays has headers, not raw ones
+        raw_headers = tuple(response.headers.items())
+    return httpx.Response(
+        response.status,
+        headers=raw_headers,
+        stream=_ResponseBody(response, request, slots),
+        extensions={
+            "http_version": version,
+            "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+        },
+        request=request,
+    )
+
+
+class _Prepared(NamedTuple):
+    """A URL's request head as httpx would write it, with the body's length left open."""
+
+    target: _Target
+    headers: tuple[tuple[str, str], ...]
+    length_at: int  # the index of Content-Length in ``headers``
+    skip: tuple[str, ...] | None  # aiohttp's headers to keep out, None if all are here
+
+    def head(self, length: int) -> tuple[list[tuple[str, str]], tuple[str, ...] | None]:
+        headers = list(self.headers)
+        headers[self.length_at] = ("Content-Length", str(length))
+        return headers, self.skip
+
+
+class AiohttpPool(DirectPool):
+    """The async client's own pool: an ``httpx.AsyncClient`` on :class:`AiohttpTransport`.
+
+    :meth:`send_plain` sends a plain call's POST straight through the transport's session
+    and reads the answer within its limit, with everything the httpx path does (the
+    pool's slots and timeouts, the idle-FIN yields, the write timeout, the proxy, the same
+    request head, the same errors, httpx's log line, the cookie jar) but none of httpx's
+    request and response objects, which cost more than the rest of the core's call. A
+    request httpx must build (per-call headers, or cookies in the jar) goes through httpx.
+    The head is the one httpx writes for the URL with the pool's headers as they are at
+    the URL's first call (the core never changes them).
+    """
+
+    def __init__(self, *, transport: AiohttpTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self._aiohttp = transport
+        self._prepared: dict[str, _Prepared] = {}
+        self._last_timeouts: tuple[httpx.Timeout, _Timeouts] | None = None
+
+    def can_send_plain(self, outgoing: Outgoing) -> bool:
+        """Whether :meth:`send_plain` can send ``outgoing`` itself (else send it through httpx)."""
+        if outgoing.headers is not None:
+            return False
+        jar = self.cookies.jar
+        # A CookieJar keeps its cookies in ``_cookies``; its len() walks them under a lock.
+        return not getattr(jar, "_cookies", jar)
+
+    async def send_plain(
+        self, outgoing: Outgoing, limit: int
+    ) -> tuple[int, bytes] | httpx.Response:
+        """Send ``outgoing`` straight through aiohttp.
+
+        Returns the status and decoded body of an answer below 400 (read within ``limit``
+        bytes, as :func:`mixroute.bodies.aread_body` reads it), else the response, open,
+        for its error body to be read. Failures are raised as httpx's errors.
+        """
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        transport = self._aiohttp
+        prepared = self._prepared.get(outgoing.url) or self._prepare(outgoing)
+        session = transport._session or transport._open()
+        timeouts = self._timeouts(outgoing.timeout)
+        content = outgoing.content
+        slots = transport._slots
+        if slots is not None:
+            await _take_slot(slots, timeouts.pool, outgoing)
+        try:
+            await _let_the_loop_poll(tls=prepared.target.tls)
+            upload: _Upload | None = None
+            data: bytes | AsyncIterable[memoryview] | None = content or None
+            if len(content) > _UNWATCHED_BODY and timeouts.write:
+                upload = _Upload(timeouts.write)
+                data = upload.pieces(content)
+            head = prepared.head(len(content))
+            response = await transport._start(
+                session, "POST", prepared.target, head, data, upload, timeouts, outgoing
+            )
+        except BaseException:
+            if slots is not None:
+                slots.release()
+            raise
+        status = response.status
+        if _HTTPX_LOG.isEnabledFor(logging.INFO):
+            reason = response.reason or ""
+            version = "HTTP/1.0" if response.version == aiohttp.HttpVersion10 else "HTTP/1.1"
+            message = 'HTTP Request: %s %s "%s %d %s"'
+            _HTTPX_LOG.info(message, "POST", outgoing.url, version, status, reason)
+        if status >= 400 or "Set-Cookie" in response.headers:
+            answer = _httpx_response(response, outgoing(), slots)
+            self.cookies.extract_cookies(answer)
+            if status >= 400:
+                return answer
+            return status, await aread_body(answer, limit)
+        return status, await _read_plain(response, slots, limit, outgoing)
+
+    def _timeouts(self, timeout: httpx.Timeout) -> _Timeouts:
+        # The client's timeout is one object, the same for every call that sets none.
+        last = self._last_timeouts
+        if last is not None and last[0] is timeout:
+            return last[1]
+        timeouts = self._aiohttp._timeouts_for(timeout.as_dict())
+        self._last_timeouts = (timeout, timeouts)
+        return timeouts
+
+    def _prepare(self, outgoing: Outgoing) -> _Prepared:
+        # The head httpx's build_request writes for this URL with the pool's headers (for a
+        # body: an empty one puts Content-Length elsewhere; every call's body is JSON).
+        request = self.build_request("POST", outgoing.url, content=b"{}", timeout=outgoing.timeout)
+        headers = tuple((k.decode("latin-1"), v.decode("utf-8")) for k, v in request.headers.raw)
+        length_at = next(i for i, (k, _) in enumerate(headers) if k.lower() == "content-length")
+        proxy_for = self._aiohttp._proxy_for
+        proxy = proxy_for(request.url) if proxy_for is not None else None
+        url = URL(str(request.url), encoded=True)
+        proxy_url = self._aiohttp._proxy_url(proxy) if proxy is not None else None
+        target = _Target(url, proxy_url, url.scheme == "https")
+        names = {name.lower() for name, _ in headers}
+        complete = all(name.lower() in names for name in _SKIP_AUTO_HEADERS)
+        skip = None if complete else _SKIP_AUTO_HEADERS
+        if len(self._prepared) >= _TIMEOUT_CACHE_SIZE:
+            self._prepared.clear()
+        prepared = _Prepared(target, headers, length_at, skip)
+        self._prepared[outgoing.url] = prepared
+        return prepared
+
+
+async def _read_plain(
+    response: aiohttp.ClientResponse,
+    slots: asyncio.Semaphore | None,
+    limit: int,
+    request: Callable[[], httpx.Request],
+) -> bytes:
+    """The whole body of an answer, decoded within ``limit``.
+
+    The connection goes back to the pool if the body was read to its end, else it is
+    closed; the slot is freed either way.
+    """
+    encodings = response.headers.getall("Content-Encoding", ())
+    decoder = ContentDecoder(", ".join(encodings) if encodings else None, limit)
+    content = response.content
+    parts: list[bytes] = []
+    try:
+        while chunk := await content.readany():
+            parts.append(decoder.decode(chunk))
+        parts.append(decoder.flush())
+    except _FAILURES as exc:
+        raise _httpx_error(exc, request()) from exc
+    except BodyTooLarge:
+        raise too_large(httpx.Response(response.status, request=request()), limit) from None
+    except DecodingFailed as exc:
+        error = undecodable(httpx.Response(response.status, request=request()), exc)
+        raise error from None
+    finally:
+        _release(response, slots)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _release(response: aiohttp.ClientResponse, slots: asyncio.Semaphore | None) -> None:
+    """Give back the connection (kept if the body was read to its end) and the slot."""
+    if response.content.at_eof():
+        response.release()
+    else:
+        response.close()
+    if slots is not None:
+        slots.release()
+
+
 class _ResponseBody(httpx.AsyncByteStream):
     """One response's body, raw, as it arrives; closing it frees the connection and slot."""
 
@@ -309,13 +525,7 @@ class _ResponseBody(httpx.AsyncByteStream):
         if self._done:
             return
         self._done = True
-        response = self._response
-        if response.content.at_eof():
-            response.release()
-        else:
-            response.close()
-        if self._slots is not None:
-            self._slots.release()
+        _release(self._response, self._slots)
 
 
 def _buffered(content: aiohttp.StreamReader) -> bytes:
@@ -387,7 +597,7 @@ class _Upload:
 
 
 async def _take_slot(
-    slots: asyncio.Semaphore, timeout: float | None, request: httpx.Request
+    slots: asyncio.Semaphore, timeout: float | None, request: Callable[[], httpx.Request]
 ) -> None:
     """One of the pool's slots, waiting at most ``timeout`` seconds for it."""
     if not slots.locked():
@@ -397,21 +607,25 @@ async def _take_slot(
         async with asyncio.timeout(timeout):
             await slots.acquire()
     except TimeoutError:
-        raise httpx.PoolTimeout("timed out waiting for a connection", request=request) from None
+        message = "timed out waiting for a connection"
+        raise httpx.PoolTimeout(message, request=request()) from None
 
 
-async def _let_the_loop_poll() -> None:
+async def _let_the_loop_poll(*, tls: bool) -> None:
     """Let the loop see and handle a FIN that arrived while it was blocked.
 
     aiohttp takes an idle connection from its pool unless the loop has already marked it
     closed. An asyncio iteration polls, queues what it found behind the callbacks already
     ready, then runs them; so the first yield resumes ahead of the FIN's callback, the
-    second behind it (a plain TCP connection is closed now), the third behind
+    second behind it (a plain TCP connection is closed now: the read callback saw the end
+    of the stream and closed the transport), and for a TLS connection a third behind
     ``connection_lost``, which is where asyncio's TLS layer marks a connection closed when
     the FIN came without a TLS close_notify. (uvloop handles I/O during its poll: one would
     do.) About 3 us of CPU per iteration.
     """
-    for _ in range(3):
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    if tls:
         await asyncio.sleep(0)
 
 

@@ -23,7 +23,10 @@ def read_body(response: httpx.Response, limit: int) -> bytes:
     """The whole decoded body of an answer; a typed error past ``limit`` bytes."""
     if response.is_stream_consumed:  # read already (a mock transport's response, say)
         return _whole(response, limit)
-    decoder = ContentDecoder(response.headers.get("content-encoding"), limit)
+    encoding = response.headers.get("content-encoding")
+    if not encoding:  # most answers: nothing to decode, the bytes are only counted
+        return _read_plain(response, limit)
+    decoder = ContentDecoder(encoding, limit)
     parts: list[bytes] = []
     try:
         for raw in response.iter_raw():
@@ -42,7 +45,10 @@ async def aread_body(response: httpx.Response, limit: int) -> bytes:
     """The whole decoded body of an answer, read on the event loop."""
     if response.is_stream_consumed:
         return _whole(response, limit)
-    decoder = ContentDecoder(response.headers.get("content-encoding"), limit)
+    encoding = response.headers.get("content-encoding")
+    if not encoding:
+        return await _aread_plain(response, limit)
+    decoder = ContentDecoder(encoding, limit)
     parts: list[bytes] = []
     try:
         async for raw in response.aiter_raw():
@@ -87,6 +93,36 @@ async def aread_error_body(response: httpx.Response, limit: int) -> bytes:
     finally:
         await response.aclose()
     return reader.content()
+
+
+def _read_plain(response: httpx.Response, limit: int) -> bytes:
+    """:func:`read_body` of a body without a content-encoding."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for raw in response.iter_raw():
+            size += len(raw)
+            if size > limit:
+                raise _too_large(response, limit)
+            parts.append(raw)
+    finally:
+        response.close()
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+async def _aread_plain(response: httpx.Response, limit: int) -> bytes:
+    """:func:`aread_body` of a body without a content-encoding."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for raw in response.aiter_raw():
+            size += len(raw)
+            if size > limit:
+                raise _too_large(response, limit)
+            parts.append(raw)
+    finally:
+        await response.aclose()
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _whole(response: httpx.Response, limit: int) -> bytes:

@@ -6,6 +6,11 @@ streams whose connect, TLS handshake, read and write each wait at most until the
 in :data:`mixroute.deadlines.READ_UNTIL` (when one is set): a server that drips a byte
 just under the read timeout cannot hold a call past its deadline.
 
+Over a plain or TLS socket the stream does httpcore's socket I/O itself, with fewer system
+calls a request: a request's head is sent in one segment with its body, the socket's
+timeout is set only when it changes, and on a plain socket a write is tried without
+waiting first (it nearly always fits the socket's buffer).
+
 :class:`SyncTransport` is what ``httpx.HTTPTransport`` is (an httpcore pool behind httpx's
 request and exception types) over that backend, plus one pool per proxy from the
 environment (:class:`mixroute.proxies.ProxyRules`), since httpx reads no proxy variables
@@ -14,8 +19,13 @@ for a client that was given a transport.
 
 from __future__ import annotations
 
+import os
+import select
+import socket
 import ssl
+import sys
 from collections.abc import Iterable
+from time import monotonic
 from typing import Any, TypeAlias
 
 import httpcore
@@ -23,6 +33,12 @@ import httpx
 
 from mixroute.deadlines import READ_UNTIL, DeadlineExceeded, bounded
 from mixroute.proxies import ProxyRules, socks_installed
+
+try:  # httpcore's own socket stream: its sockets are the ones _SocketStream may drive
+    from httpcore._backends.sync import SyncStream as _SyncStream
+    from httpcore._utils import is_socket_readable
+except ImportError:  # pragma: no cover - a future httpcore: every stream is wrapped as is
+    _SyncStream = None  # type: ignore[assignment,misc]
 
 __all__ = ["DeadlineBackend", "PoolTransport", "SocketOption", "SyncTransport"]
 
@@ -32,6 +48,9 @@ SocketOption: TypeAlias = (
 """A ``setsockopt`` argument tuple, as httpcore takes them."""
 
 _WRITE_CHUNK = 64 * 1024  # a big body is written in pieces, each bounded by the time left
+_COALESCE = 64 * 1024  # a write up to this size waits for the next one, and goes with it
+_POLL = sys.platform != "win32" and hasattr(select, "poll")  # as httpcore decides
+_DIRECT_WRITES = os.name == "posix"  # os.write() on a socket's descriptor
 
 
 def _cut(timeout: float | None, timeout_error: type[httpcore.TimeoutException]) -> float | None:
@@ -87,6 +106,148 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+class _SocketStream(httpcore.NetworkStream):
+    """httpcore's socket stream over a plain or TLS socket, bounded by the deadline, and lean.
+
+    It does what ``httpcore``'s ``SyncStream`` does (the same timeouts and the same
+    exceptions for the same failures), with fewer system calls:
+
+    - a write of up to 64 KiB is held until the next write and sent with it: httpcore
+      writes a request's head, its body and an empty end of message, so a small request
+      leaves in one ``send``. Every request ends with a write (the end of message), and a
+      read or TLS upgrade sends whatever is still held, so nothing stays behind;
+    - the socket's timeout is set only when it changes (each setting is a system call);
+    - on a plain socket a write is first tried without waiting (the descriptor of a socket
+      with a timeout is non-blocking), then waited for as usual.
+
+    TLS upgrades and the extra info are httpcore's own (``inner``); a TLS stream over a TLS
+    socket (an https:// proxy's tunnel) is httpcore's, wrapped in :class:`_DeadlineStream`.
+    """
+
+    __slots__ = ("_direct", "_inner", "_pending", "_poller", "_sock")
+
+    def __init__(self, sock: socket.socket, inner: httpcore.NetworkStream) -> None:
+        self._sock = sock
+        self._inner = inner
+        self._pending = b""
+        self._direct = _DIRECT_WRITES and not isinstance(sock, ssl.SSLSocket)
+        self._poller: Any = None
+        if _POLL:
+            self._poller = select.poll()
+            self._poller.register(sock.fileno(), select.POLLIN)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._pending:  # never with httpcore's HTTP/1.1, which always ends a request
+            self._flush(timeout)
+        until = READ_UNTIL.get()
+        if until is not None:
+            left = until - monotonic()
+            if timeout is None or left < timeout:
+                timeout = left if left > 0 else _cut(timeout, httpcore.ReadTimeout)
+        sock = self._sock
+        try:
+            if sock.gettimeout() != timeout:
+                sock.settimeout(timeout)
+            return sock.recv(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.ReadError(exc) from exc
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        pending = self._pending
+        if pending:
+            self._pending = b""
+            if len(pending) + len(buffer) <= _COALESCE:
+                buffer = pending + buffer
+            else:
+                self._send(pending, timeout)
+        elif len(buffer) <= _COALESCE:
+            self._pending = buffer  # b"" included: nothing is held then
+            return
+        if buffer:
+            self._send(buffer, timeout)
+
+    def _flush(self, timeout: float | None) -> None:
+        pending, self._pending = self._pending, b""
+        self._send(pending, timeout)
+
+    def _send(self, data: bytes, timeout: float | None) -> None:
+        sock = self._sock
+        until = READ_UNTIL.get()
+        view = memoryview(data)
+        sent = 0
+        try:
+            if until is not None and until <= monotonic():
+                _cut(timeout, httpcore.WriteTimeout)  # no time left: sends nothing
+            if self._direct and sock.gettimeout() is not None:
+                fd = sock.fileno()
+                if fd >= 0:
+                    try:
+                        sent = os.write(fd, view)
+                    except BlockingIOError:
+                        sent = 0
+            while sent < len(data):
+                if until is None:
+                    piece = view[sent:]
+                    wait = timeout
+                else:
+                    # Each piece waits at most the time left, measured anew.
+                    piece = view[sent : sent + _WRITE_CHUNK]
+                    left = until - monotonic()
+                    wait = timeout
+                    if timeout is None or left < timeout:
+                        wait = left if left > 0 else _cut(timeout, httpcore.WriteTimeout)
+                if sock.gettimeout() != wait:
+                    sock.settimeout(wait)
+                sent += sock.send(piece)
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.WriteError(exc) from exc
+        finally:
+            view.release()
+
+    def close(self) -> None:
+        self._pending = b""
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        if self._pending:
+            self._flush(timeout)
+        if READ_UNTIL.get() is not None:
+            try:
+                timeout = _cut(timeout, httpcore.ConnectTimeout)
+            except httpcore.ConnectTimeout:
+                self.close()  # as a failed handshake would
+                raise
+        return _wrap(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            # httpcore's test (readable while idle: the server closed it), on one poll
+            # object made for the socket rather than one per question.
+            poller = self._poller
+            if poller is None or self._sock.fileno() < 0:
+                return is_socket_readable(self._sock)
+            return bool(poller.poll(0))
+        return self._inner.get_extra_info(info)
+
+
+def _wrap(stream: httpcore.NetworkStream) -> httpcore.NetworkStream:
+    """``stream`` bounded by the deadline: driven by us over its socket where we can."""
+    if _SyncStream is not None and type(stream) is _SyncStream:
+        sock = stream.get_extra_info("socket")
+        if type(sock) is socket.socket or type(sock) is ssl.SSLSocket:
+            return _SocketStream(sock, stream)
+    return _DeadlineStream(stream)
+
+
 class DeadlineBackend(httpcore.NetworkBackend):
     """httpcore's sync socket backend with every timeout cut to the time left.
 
@@ -108,7 +269,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         """Open a TCP connection, giving up when the connect timeout or the deadline comes."""
         timeout = _cut(timeout, httpcore.ConnectTimeout)
         stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _DeadlineStream(stream)
+        return _wrap(stream)
 
     def connect_unix_socket(
         self,
@@ -118,7 +279,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         """Open a Unix socket connection, bounded like :meth:`connect_tcp`."""
         timeout = _cut(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+        return _wrap(self._backend.connect_unix_socket(path, timeout, socket_options))
 
     def sleep(self, seconds: float) -> None:
         """Sleep (httpcore's pause between connection retries)."""
@@ -190,8 +351,9 @@ class SyncTransport(httpx.BaseTransport):
             proxy = self._proxies.proxy_for(request.url)
             if proxy is not None:
                 route = self._via[proxy]
-        if READ_UNTIL.get() is not None:
-            request.extensions = _bounded_timeouts(request.extensions)
+        until = READ_UNTIL.get()
+        if until is not None:
+            request.extensions = _bounded_timeouts(request.extensions, until)
         return route.handle_request(request)
 
     def close(self) -> None:
@@ -219,10 +381,13 @@ class PoolTransport(httpx.HTTPTransport):
         self._pool = pool
 
 
-def _bounded_timeouts(extensions: dict[str, Any]) -> dict[str, Any]:
+def _bounded_timeouts(extensions: dict[str, Any], until: float) -> dict[str, Any]:
     # Waiting for a free connection in a full pool is bounded by the deadline too; the
     # socket waits are cut again as they happen.
     timeouts = extensions.get("timeout", {})
+    values, left = timeouts.values(), until - monotonic()
+    if left > 0 and "pool" in timeouts and None not in values and max(values) <= left:
+        return extensions  # every wait ends before the deadline as it is (most calls)
     try:
         cut = {name: bounded(value) for name, value in timeouts.items()}
         if "pool" not in cut:

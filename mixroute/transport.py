@@ -7,17 +7,18 @@ an :class:`~mixroute.APIConnectionError` or :class:`~mixroute.APITimeoutError`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 from pydantic import SecretStr
 
 from mixroute.bodies import aread_body, aread_error_body, read_body, read_error_body, with_content
-from mixroute.deadlines import READ_UNTIL, DeadlineExceeded
+from mixroute.deadlines import READ_UNTIL, CancelAt, DeadlineExceeded
 from mixroute.errors import (
     APIConnectionError,
     APIError,
@@ -29,7 +30,19 @@ from mixroute.errors import (
 from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
 from mixroute.scrub import mask_httpx_error, redact_error  # redact_error: re-exported
 
-__all__ = ["Attempts", "Exchange", "connection_error", "redact_error", "send", "send_async"]
+__all__ = [
+    "Answered",
+    "Attempts",
+    "DirectPool",
+    "Exchange",
+    "Outgoing",
+    "PlainAnswer",
+    "connection_error",
+    "redact_error",
+    "send",
+    "send_async",
+    "send_plain_async",
+]
 
 logger = logging.getLogger("mixroute")
 
@@ -66,7 +79,19 @@ def is_retryable(error: MixrouteError) -> bool:
     """Tell whether a failure is worth another try: connection, timeout, 408/409/429/5xx."""
     if isinstance(error, APIStatusError):
         return is_retryable_status(error.status_code)
-    return isinstance(error, APIConnectionError)
+    return isinstance(error, APIConnectionError) and not _certificate_refused(error)
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    # A server certificate that fails verification fails the same way on every try.
+    seen: BaseException | None = error
+    for _ in range(8):  # the httpx, httpcore or aiohttp error, then the ssl one
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> APIConnectionError:
@@ -87,6 +112,81 @@ def _status_error(response: httpx.Response, content: bytes, secret: SecretStr) -
     # Some servers echo the key in a 401: scrub it from the message and the parsed body.
     redact_error(error, secret)
     return error
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One call's request as the client prepared it, the same for all its tries.
+
+    Calling it builds the ``httpx.Request`` (on ``http``, so a client passed in keeps its
+    own headers and hooks); a :class:`DirectPool` may send it without building one.
+    ``headers`` are the per-call headers (``None``: only the pool's own).
+    """
+
+    http: httpx.Client | httpx.AsyncClient
+    url: str
+    content: bytes
+    headers: Mapping[str, str] | None
+    timeout: httpx.Timeout
+
+    def __call__(self) -> httpx.Request:
+        """A new ``httpx.Request`` for one try."""
+        return self.http.build_request(
+            "POST", self.url, content=self.content, headers=self.headers, timeout=self.timeout
+        )
+
+
+class DirectPool(httpx.AsyncClient):
+    """An async client's own pool that can send a plain call without httpx's objects.
+
+    Subclasses (:class:`mixroute.aiohttp_transport.AiohttpPool`) say which calls they can
+    send themselves and send them; everything else goes through httpx as usual.
+    """
+
+    def can_send_plain(self, outgoing: Outgoing) -> bool:
+        """Whether :meth:`send_plain` can send ``outgoing``."""
+        return False
+
+    async def send_plain(
+        self, outgoing: Outgoing, limit: int
+    ) -> tuple[int, bytes] | httpx.Response:
+        """The status and body of an answer below 400, else the open error response."""
+        raise NotImplementedError
+
+
+class Answered(Protocol):
+    """What a plain answer's parsing needs of its response: the status and the request."""
+
+    @property
+    def status_code(self) -> int:
+        """The answer's HTTP status."""
+        ...
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request that was sent."""
+        ...
+
+
+class PlainAnswer:
+    """A plain answer read straight from a :class:`DirectPool`.
+
+    It holds the status, and builds the request only if an error asks for it.
+    """
+
+    __slots__ = ("_build", "_request", "status_code")
+
+    def __init__(self, status_code: int, build: Callable[[], httpx.Request]) -> None:
+        self.status_code = status_code
+        self._build = build
+        self._request: httpx.Request | None = None
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request, built on first use."""
+        if self._request is None:
+            self._request = self._build()
+        return self._request
 
 
 _SLACK = 0.01  # seconds: a read cut to the deadline may return a hair before it
@@ -114,12 +214,11 @@ class Exchange:
     def __post_init__(self) -> None:
         if self.deadline is not None and self.until is None:
             self.until = time.monotonic() + self.deadline
-        if self.attempts is None:
-            self.attempts = Attempts(self.policy)
 
     def wait_after(self, error: MixrouteError) -> float:
         """The backoff before the next try; raises when the error is final or time is up."""
-        assert self.attempts is not None
+        if self.attempts is None:  # made on the first failure: most calls have none
+            self.attempts = Attempts(self.policy)
         until = self.until
         if until is not None and time.monotonic() >= until - _SLACK:
             raise self.deadline_error(error)  # the failure is the deadline's doing
@@ -174,11 +273,15 @@ async def send_async(
     """Send like :func:`send`, on the running event loop; the deadline cancels the call."""
     if exchange.until is None:
         return await _send_async(http, exchange)
+    deadline = CancelAt(exchange.until - time.monotonic())
     try:
-        async with asyncio.timeout(exchange.until - time.monotonic()):
-            return await _send_async(http, exchange)
-    except TimeoutError as exc:
-        raise exchange.deadline_error(exc.__context__) from None
+        answer = await _send_async(http, exchange)
+    except BaseException as exc:
+        if deadline.close(exc):
+            raise exchange.deadline_error(exc) from None
+        raise
+    deadline.close(None)
+    return answer
 
 
 async def _send_async(
@@ -198,3 +301,57 @@ async def _send_async(
         except httpx.HTTPError as exc:
             error = connection_error(exc, request)
         await exchange.policy.asleep(exchange.wait_after(error))
+
+
+async def send_plain_async(http: httpx.AsyncClient, exchange: Exchange) -> tuple[Answered, bytes]:
+    """Send a plain (not streamed) call like :func:`send_async`; return its decoded body.
+
+    A :class:`DirectPool` sends what it can without httpx's objects.
+    """
+    if not isinstance(http, DirectPool) or not isinstance(exchange.build, Outgoing):
+        response, content = await send_async(http, exchange)
+        assert content is not None
+        return response, content
+    if exchange.until is None:
+        return await _send_direct(http, exchange, exchange.build)
+    deadline = CancelAt(exchange.until - time.monotonic())
+    try:
+        answer = await _send_direct(http, exchange, exchange.build)
+    except BaseException as exc:
+        if deadline.close(exc):
+            raise exchange.deadline_error(exc) from None
+        raise
+    deadline.close(None)
+    return answer
+
+
+async def _send_direct(
+    pool: DirectPool, exchange: Exchange, outgoing: Outgoing
+) -> tuple[Answered, bytes]:
+    secret = exchange.secret
+    while True:
+        request: httpx.Request | None = None
+        try:
+            if pool.can_send_plain(outgoing):
+                answer = await pool.send_plain(outgoing, exchange.max_body_bytes)
+                if isinstance(answer, tuple):
+                    return PlainAnswer(answer[0], outgoing), answer[1]
+                response = answer
+            else:
+                request = outgoing()
+                response = await pool.send(request, stream=True)
+                if response.status_code < 400:
+                    return response, await aread_body(response, exchange.max_body_bytes)
+            content = await aread_error_body(response, exchange.max_error_body_bytes)
+            error: MixrouteError = _status_error(response, content, secret)
+        except httpx.HTTPError as exc:
+            error = connection_error(exc, request or _request_of(exc, outgoing))
+        await exchange.policy.asleep(exchange.wait_after(error))
+
+
+def _request_of(exc: httpx.HTTPError, build: Callable[[], httpx.Request]) -> httpx.Request:
+    """The request an httpx error names (the pool sets it), else one built for the error."""
+    try:
+        return exc.request
+    except RuntimeError:  # httpx raises this for an error made without a request
+        return build()

@@ -11,6 +11,7 @@ an https:// proxy, credentials).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import select
 import signal
@@ -635,3 +636,34 @@ def test_an_unknown_proxy_scheme_is_refused_when_the_transport_is_made() -> None
     rules = ProxyRules.from_environment({"HTTPS_PROXY": "ftp://127.0.0.1:21"})
     with pytest.raises(ConfigurationError, match="HTTPS_PROXY names a proxy with the scheme 'ftp'"):
         SyncTransport(ssl_context=PLAIN, limits=LIMITS, proxies=rules)
+
+
+def _call_once(base_url: str, transport: str) -> None:
+    from mixroute import AsyncMixrouteClient, MixrouteClient
+
+    key, messages = "sk-test-0000000000000000", [{"role": "user", "content": "hi"}]
+    if transport == "sync":
+        with MixrouteClient(api_key=key, base_url=base_url, max_retries=3) as sync:
+            sync.create("gpt-4o", messages)
+        return
+
+    async def call() -> None:
+        async with AsyncMixrouteClient(
+            api_key=key, base_url=base_url, max_retries=3, async_transport=transport
+        ) as client:
+            await client.create("gpt-4o", messages)
+
+    asyncio.run(call())
+
+
+@pytest.mark.parametrize("transport", ["sync", "httpx", "aiohttp"])
+def test_an_untrusted_certificate_is_not_retried(
+    server_tls: ssl.SSLContext, transport: str
+) -> None:
+    # Verification fails the same way on every try: one connection, then the error.
+    from mixroute import APIConnectionError
+
+    with Server(answer_each(), tls=server_tls) as server:
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            _call_once(server.url("/v1"), transport)
+        assert server.connections == 1
