@@ -8,20 +8,9 @@ Without langchain-core installed, importing it raises an ``ImportError`` that sa
 install: ``pip install 'mixroute[langchain]'``.
 """
 
-from mixroute.extras import missing_extra
+from mixroute.extras import framework_required
 
-try:
+with framework_required("langchain_mixroute"):
     from langchain_mixroute.chat_models import ChatMixroute
-except ModuleNotFoundError as exc:
-    _error = missing_extra(
-        exc,
-        adapter="langchain_mixroute",
-        module="langchain_core",
-        distribution="langchain-core",
-        extra="langchain",
-    )
-    if _error is None:
-        raise
-    raise _error from None
 
 __all__ = ["ChatMixroute"]

@@ -1,15 +1,16 @@
-"""ChatMixroute's settings as the core's request options: checked once, merged per call.
+"""ChatMixroute's fields and keyword arguments, mapped onto the core's option rules.
 
-Fields of the model are defaults; keyword arguments of a call (``invoke(...,
-temperature=0)`` or ``bind(...)``) override them. ``model_kwargs`` holds request fields
-that have no argument of their own: the core's typed options by name, anything else
-into the body as ``extra_body``. :func:`check_arguments` turns a misspelt argument into
-an error that names the closest real one, instead of silently ignoring it.
+The core (:mod:`mixroute.options`) says which options exist, how a call's options are laid
+over the defaults and what a misspelt name is called; this module says only which of
+ChatMixroute's fields are options, what ``model_kwargs`` holds (the core's options by
+name, anything else a body field), and which constructor arguments people bring from
+``ChatOpenAI``. A mistake in the constructor's arguments is a
+:class:`~mixroute.ConfigurationError`; one in a call's (``invoke(..., temperature=0)``,
+``bind(...)``) an :class:`~mixroute.InvalidRequestError`, both naming the closest real name.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,78 +19,106 @@ from langchain_core.language_models import LangSmithParams
 from langchain_core.messages import BaseMessage
 
 from langchain_mixroute.convert import to_core_messages
-from mixroute import ChatOptions, ConfigurationError, ModelProfile
+from mixroute import ConfigurationError, ModelProfile
+from mixroute.options import (
+    OPTION_NAMES,
+    merge_options,
+    option_defaults,
+    split_call,
+    unknown_name_error,
+)
 
 __all__ = [
-    "FIELD_OPTIONS",
     "CallPlan",
     "check_arguments",
     "field_defaults",
     "langsmith_params",
-    "merge_call",
     "plan_call",
-    "split_model_kwargs",
 ]
 
-FIELD_OPTIONS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "stop",
-    "seed",
-    "n",
-    "reasoning_effort",
-    "enable_thinking",
-    "enable_search",
-    "search_options",
-    "search_parameters",
+_WHO = "ChatMixroute"
+_ARGUMENT_ADVICE = (
+    "pass request fields without an argument of their own in model_kwargs={...} or "
+    "extra_body={...}."
 )
-"""Model fields that are request options of the same name."""
+_ALIASES = {"model_name": "model", "api_base": "base_url"}
+"""Other names of an argument: ChatOpenAI's ``model_name``, LlamaIndex's ``api_base``."""
 
-_TYPED = frozenset(ChatOptions.__annotations__)
+_FROM_OPENAI = {
+    "openai_api_key": (
+        "ChatMixroute takes api_key=... (or the MIXROUTE_API_KEY variable), not "
+        "openai_api_key: a Mixroute key is not an OpenAI key."
+    ),
+    "openai_api_base": (
+        "ChatMixroute takes base_url=... (or the MIXROUTE_BASE_URL variable), not openai_api_base."
+    ),
+    "openai_organization": (
+        "Mixroute has no OpenAI organizations: remove openai_organization; your api_key "
+        "alone says who you are."
+    ),
+    "organization": (
+        "Mixroute has no OpenAI organizations: remove organization; your api_key alone "
+        "says who you are."
+    ),
+    "openai_proxy": (
+        "ChatMixroute takes no openai_proxy: set HTTPS_PROXY (it is read as httpx reads "
+        "it), or pass http_client=httpx.Client(proxy=...) and "
+        "http_async_client=httpx.AsyncClient(proxy=...)."
+    ),
+}
+"""ChatOpenAI arguments refused with what to write instead (their values never shown)."""
+
+_CALL_OWN = ("model", "stream", "stream_usage")
+"""Keyword arguments of a call that ChatMixroute reads itself."""
 
 
 def check_arguments(data: dict[str, Any], known: Iterable[str]) -> None:
-    """Move request options given as constructor arguments into ``model_kwargs``; reject typos.
+    """Check the constructor's arguments in place, before pydantic sees them.
 
-    ``data`` is changed in place. An argument that is neither a field nor a request
-    option raises :class:`~mixroute.ConfigurationError` naming the closest field.
+    ``api_base`` becomes ``base_url`` (one setting, two names: both given and different is
+    an error, as is ``model`` with a different ``model_name``); request options given as
+    arguments move into ``model_kwargs``; ChatOpenAI's ``openai_*`` arguments and unknown
+    names raise :class:`~mixroute.ConfigurationError`, naming the closest real argument.
     """
-    fields = set(known)
+    for alias, name in _ALIASES.items():
+        if alias in data:
+            _take_alias(data, alias, name)
+    fields = known if isinstance(known, frozenset | set) else frozenset(known)
     unknown = [name for name in data if name not in fields]
     if not unknown:
         return
     moved = {}
     for name in unknown:
-        if name in _TYPED:
+        if name in OPTION_NAMES:
             moved[name] = data.pop(name)
-            continue
-        close = difflib.get_close_matches(name, sorted(fields | _TYPED), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else "."
-        raise ConfigurationError(
-            f"ChatMixroute got an unknown argument {name!r}{hint} Request fields without an "
-            "argument of their own go in model_kwargs={...} or extra_body={...}."
-        )
-    data["model_kwargs"] = {**moved, **dict(data.get("model_kwargs") or {})}
-
-
-def split_model_kwargs(
-    model_kwargs: Mapping[str, Any], fields: Iterable[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split ``model_kwargs`` into the core's typed options and raw body fields.
-
-    A key that is also a field of the model is an error: it has its own argument.
-    """
-    named = set(fields)
-    typed: dict[str, Any] = {}
-    body: dict[str, Any] = {}
-    for key, value in model_kwargs.items():
-        if key in named:
-            raise ConfigurationError(
-                f"model_kwargs[{key!r}]: pass {key}=... as its own argument instead."
+        elif name in _FROM_OPENAI:
+            raise ConfigurationError(_FROM_OPENAI[name])
+        else:
+            raise unknown_name_error(
+                name,
+                fields | OPTION_NAMES | _ALIASES.keys(),
+                who=_WHO,
+                error=ConfigurationError,
+                kind="argument",
+                advice=_ARGUMENT_ADVICE,
             )
-        (typed if key in _TYPED else body)[key] = value
-    return typed, body
+    if moved:
+        data["model_kwargs"] = {**moved, **dict(data.get("model_kwargs") or {})}
+
+
+def _take_alias(data: dict[str, Any], alias: str, name: str) -> None:
+    value = data.pop(alias)
+    if name in data and data[name] is not None and value is not None:
+        first, second = data[name], value
+        if isinstance(first, str) and isinstance(second, str):
+            first, second = first.rstrip("/"), second.rstrip("/")
+        if first != second:
+            raise ConfigurationError(
+                f"{_WHO} got both {name}= and {alias}=, which name one setting; give one."
+            )
+        return
+    if value is not None or name not in data:
+        data[name] = value
 
 
 def field_defaults(
@@ -100,32 +129,18 @@ def field_defaults(
 ) -> dict[str, Any]:
     """The request options a model's fields give, before any call overrides them.
 
-    ``values`` are the :data:`FIELD_OPTIONS` fields; ``model_kwargs`` is split as
-    :func:`split_model_kwargs` does, its raw fields going with ``extra_body``.
+    ``values`` are the fields named as options (see :func:`mixroute.options.option_fields`).
+    ``model_kwargs`` holds the core's options by name and raw body fields (sent with
+    ``extra_body``); a key of it that is a field of the model is an error: it has an
+    argument of its own.
     """
-    typed, body = split_model_kwargs(model_kwargs, fields)
-    defaults = {**values, **typed}
-    extra = {**body, **(extra_body or {})}
-    if extra:
-        defaults["extra_body"] = extra
-    return merge_call(defaults, {})
-
-
-def merge_call(defaults: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
-    """Lay a call's options over the model's (``extra_body`` dicts are merged, not replaced).
-
-    ``defaults`` is the caller's own fresh dict and is updated in place. ``None`` values
-    unset an option, and an empty ``stop`` sends none.
-    """
-    extra = call.pop("extra_body", None)
-    defaults.update(call)
-    if extra:
-        defaults["extra_body"] = {**defaults.get("extra_body", {}), **extra}
-    for key in [key for key, value in defaults.items() if value is None]:
-        del defaults[key]
-    if "stop" in defaults and not defaults["stop"]:
-        del defaults["stop"]
-    return defaults
+    named = fields if isinstance(fields, frozenset | set) else frozenset(fields)
+    for key in model_kwargs:
+        if key in named:
+            raise ConfigurationError(
+                f"model_kwargs[{key!r}]: pass {key}=... as its own argument instead."
+            )
+    return option_defaults(values, model_kwargs, extra_body)
 
 
 @dataclass(slots=True)
@@ -146,32 +161,34 @@ def plan_call(
     call: dict[str, Any],
     *,
     model: str,
-    defaults: dict[str, Any],
+    defaults: Mapping[str, Any],
     stream_usage: bool,
     profile_of: Callable[[str], ModelProfile],
 ) -> CallPlan:
     """Plan a call from the model's ``defaults`` and the call's own arguments.
 
-    ``call`` is LangChain's per-call keyword dict (consumed): ``model``, ``stream_usage``,
-    ``timeout``, ``extra_headers`` and ``deadline`` shape the call, ``stream`` is
-    LangChain's own, and everything else is a request option laid over ``defaults``. A
-    ``deadline`` is passed on only when given (``None`` included: no deadline), so that
-    otherwise the client's own applies.
+    ``call`` is LangChain's per-call keyword dict (consumed): ``model`` and
+    ``stream_usage`` shape the call, ``stream`` is LangChain's own, and the rest go to
+    the core: request options laid over ``defaults`` (which is not changed), and
+    ``timeout``, ``extra_headers`` and ``deadline`` for the client. A ``deadline`` is
+    passed on only when given (``None`` included: no deadline), so that otherwise the
+    client's own applies. An unknown name raises :class:`~mixroute.InvalidRequestError`.
     """
-    model = call.pop("model", None) or model
-    call.pop("stream", None)
-    stream_usage = call.pop("stream_usage", stream_usage)
-    sending = {
-        "profile": profile_of(model),
-        "timeout": call.pop("timeout", None),
-        "extra_headers": call.pop("extra_headers", None),
-    }
-    if "deadline" in call:
-        sending["deadline"] = call.pop("deadline")
+    if call:
+        model = call.pop("model", None) or model
+        call.pop("stream", None)
+        stream_usage = call.pop("stream_usage", stream_usage)
+    options, client = split_call(call, who=f"{_WHO} call", also=_CALL_OWN)
     if stop is not None:
-        call["stop"] = stop
-    request = merge_call(defaults, call)
-    request.update(sending)
+        options["stop"] = stop
+    request = {
+        **merge_options(defaults, options),
+        "profile": profile_of(model),
+        "timeout": client.get("timeout"),
+        "extra_headers": client.get("extra_headers"),
+    }
+    if "deadline" in client:
+        request["deadline"] = client["deadline"]
     return CallPlan(model, to_core_messages(messages), request, stream_usage)
 
 

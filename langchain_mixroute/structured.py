@@ -2,10 +2,13 @@
 
 - ``json_schema``: the schema goes as ``response_format`` (the documented structured
   output); the answer's text is parsed.
-- ``function_calling``: the schema becomes the one tool, forced through ``tool_choice``
-  where the model's profile allows forcing (else none is sent); its arguments are parsed.
-- ``json_mode``: ``response_format`` ``json_object``, with the schema written into the
-  system prompt, since the model cannot see it otherwise.
+- ``function_calling``: the schema becomes the one tool, forced by name; the core sends
+  the strongest ``tool_choice`` the model takes
+  (:meth:`~mixroute.ModelProfile.strongest_tool_choice`) and asks once more when a
+  weaker form got no call; its arguments are parsed.
+- ``json_mode``: ``response_format`` ``json_object`` where the model's profile has JSON
+  mode, with the schema written into the system prompt, since the model cannot see it
+  otherwise.
 
 The default is the profile's :attr:`~mixroute.ModelProfile.structured_output_method`. An
 answer cut off at ``max_tokens`` raises :class:`~mixroute.OutputTruncatedError` (with
@@ -15,7 +18,6 @@ LangChain's ``ModelRefusalError``, or is returned as ``parsing_error`` with ``in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
@@ -34,8 +36,14 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-from mixroute import ModelProfile, OutputTruncatedError
-from mixroute.structured import is_model_class, json_schema_of, response_format_for
+from mixroute import InvalidRequestError, ModelProfile, OutputTruncatedError
+from mixroute.response import is_truncated
+from mixroute.structured import (
+    is_model_class,
+    json_answer_instruction,
+    json_schema_of,
+    response_format_for,
+)
 
 __all__ = ["Method", "structured_runnable"]
 
@@ -56,11 +64,15 @@ def structured_runnable(
     """Build the runnable ``with_structured_output`` returns (see the module docstring)."""
     method = method or profile.structured_output_method
     if method not in _METHODS:
-        raise ValueError(f"method={method!r} is not one of {', '.join(_METHODS)}.")
+        raise InvalidRequestError(f"method={method!r} is not one of {', '.join(_METHODS)}.")
     if schema is None and method != "json_mode":
-        raise ValueError(f"method={method!r} needs a schema (only json_mode works without one).")
+        raise InvalidRequestError(
+            f"method={method!r} needs a schema (only json_mode works without one)."
+        )
     if method == "json_mode" and strict is not None:
-        raise ValueError("strict applies to json_schema and function_calling, not json_mode.")
+        raise InvalidRequestError(
+            "strict applies to json_schema and function_calling, not json_mode."
+        )
     # For LangSmith: which schema and method this call is held to (none without a schema).
     traced = {"kwargs": {"method": method, "strict": strict}, "schema": schema} if schema else None
     llm: Runnable[LanguageModelInput, Any]
@@ -72,11 +84,13 @@ def structured_runnable(
         else:
             tool = convert_to_openai_tool(_dict_or_type(schema))
             name = tool["function"]["name"]
+        # Forced by name; the core sends the strongest form the model takes
+        # (ModelProfile.strongest_tool_choice), asking again if a weaker one gets no call.
         llm = model.bind_tools(
             [tool],
-            tool_choice=_forcing_choice(profile, name),
+            tool_choice=name,
             strict=strict,
-            parallel_tool_calls=False if profile.parallel_tool_calls else None,
+            parallel_tool_calls=False,
             ls_structured_output_format=traced,
         )
         if _is_pydantic_class(schema):
@@ -89,9 +103,9 @@ def structured_runnable(
             response_format = _json_schema_format(schema, strict)
             llm = model.bind(response_format=response_format, ls_structured_output_format=traced)
         else:
-            bound = model.bind(
-                response_format={"type": "json_object"}, ls_structured_output_format=traced
-            )
+            # JSON mode where the model has it; the schema in the prompt either way.
+            json_mode = {"response_format": {"type": "json_object"}} if profile.json_mode else {}
+            bound = model.bind(**json_mode, ls_structured_output_format=traced)
             llm = _with_instruction(_instruction(schema)) | bound
         if _is_pydantic_class(schema):
             inner = PydanticOutputParser(pydantic_object=schema)
@@ -126,25 +140,11 @@ def _json_schema_format(schema: Mapping[str, Any] | type, strict: bool | None) -
     return response_format_for(parameters, name=name, description=description, strict=strict)
 
 
-def _forcing_choice(profile: ModelProfile, name: str) -> str | None:
-    """Force the one tool where the profile allows it; else send no ``tool_choice``."""
-    if not profile.tool_choice:
-        return None
-    if "function" in profile.tool_choice_forms:
-        return name
-    if "required" in profile.tool_choice_forms:
-        return "required"
-    return None
-
-
 def _instruction(schema: Mapping[str, Any] | type | None) -> str:
     if schema is None:
-        return "Answer with a single JSON object and nothing else."
+        return json_answer_instruction(None)
     body = json_schema_of(schema) if is_model_class(schema) else _describe(schema)[2]
-    return (
-        "Answer with a single JSON object and nothing else. It must match this JSON "
-        f"schema:\n{json.dumps(body, ensure_ascii=False)}"
-    )
+    return json_answer_instruction(body)
 
 
 def _with_instruction(instruction: str) -> RunnableLambda[LanguageModelInput, list[BaseMessage]]:
@@ -173,7 +173,7 @@ def _check_finished(result: list[Generation], max_tokens: int | None) -> None:
     generation = result[0] if result else None
     if isinstance(generation, ChatGeneration):
         message = generation.message
-        if message.response_metadata.get("finish_reason") == "length":
+        if is_truncated(message.response_metadata.get("finish_reason")):
             limit = f" (max_tokens={max_tokens})" if max_tokens is not None else ""
             raise OutputTruncatedError(
                 "The structured output was cut off at the token limit"

@@ -15,6 +15,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from mixroute import InvalidRequestError, ModelProfile
 from mixroute.structured import is_model_class
+from mixroute.tool_choice import check_fallback, decide_tool_choice
 from mixroute.tools import normalize_tool_choice, tool_from_schema
 
 __all__ = ["ToolLike", "checked_tool_choice", "format_tools"]
@@ -47,8 +48,19 @@ def format_tools(tools: Sequence[ToolLike], *, strict: bool | None = None) -> li
 
 
 def checked_tool_choice(
-    choice: object, tools: list[dict[str, Any]], profile: ModelProfile, model: str
+    choice: object,
+    tools: list[dict[str, Any]],
+    profile: ModelProfile,
+    model: str,
+    fallback: object = "degrade",
 ) -> str | dict[str, Any] | None:
-    """The request's ``tool_choice``, refused now if the model's profile cannot honour it."""
-    allowed = profile.tool_choice_forms if profile.tool_choice else frozenset()
-    return normalize_tool_choice(choice, tools, allowed_forms=allowed, model=model)
+    """The request's ``tool_choice`` as asked, checked now by the core's rule.
+
+    A choice that cannot work fails here (:func:`mixroute.tool_choice.decide_tool_choice`
+    with ``fallback``, ``"refuse"`` included); a forcing one the model cannot take is
+    weakened by the core when the request is sent, with its warning and retry.
+    """
+    decide_tool_choice(
+        choice, tools, profile, model=model, fallback=check_fallback(fallback), warn=False
+    )
+    return normalize_tool_choice(choice, tools)

@@ -9,20 +9,9 @@ llama-index-core installed, importing it raises an ``ImportError`` that says wha
 install: ``pip install 'mixroute[llama-index]'``.
 """
 
-from mixroute.extras import missing_extra
+from mixroute.extras import framework_required
 
-try:
+with framework_required("llama_index_mixroute"):
     from llama_index_mixroute.llm import Mixroute
-except ModuleNotFoundError as exc:
-    _error = missing_extra(
-        exc,
-        adapter="llama_index_mixroute",
-        module="llama_index.core",
-        distribution="llama-index-core",
-        extra="llama-index",
-    )
-    if _error is None:
-        raise
-    raise _error from None
 
 __all__ = ["Mixroute"]

@@ -47,11 +47,18 @@ from mixroute.messages import (
 )
 from mixroute.response import AssistantMessage, ToolCall, parse_arguments
 
-__all__ = ["to_chat_message", "to_chat_messages", "to_core_message", "to_core_messages"]
+__all__ = [
+    "legacy_tool_calls",
+    "to_chat_message",
+    "to_chat_messages",
+    "to_core_message",
+    "to_core_messages",
+]
 
 _DETAILS = ("auto", "low", "high")
 _DEFAULT_DOCUMENT_TITLE = "input_document"  # what DocumentBlock sets when given no title
 _ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
+_USER = MessageRole.USER
 _USER_BLOCKS = "TextBlock, ImageBlock, AudioBlock and DocumentBlock"
 
 
@@ -64,6 +71,8 @@ def to_chat_messages(messages: Iterable[ChatMessage | Mapping[str, Any]]) -> Seq
     A conversation of ``ChatMessage`` values is returned as it is. A dict that is not a
     message raises :class:`~mixroute.InvalidRequestError` naming what to fix.
     """
+    if type(messages) is list and all(type(message) is ChatMessage for message in messages):
+        return messages  # the usual call, checked without the ABC checks below
     if isinstance(messages, str | bytes | Mapping | ChatMessage):
         raise InvalidRequestError(
             "messages must be a list of ChatMessage values or OpenAI-style dicts, not one "
@@ -147,6 +156,8 @@ def to_core_message(message: ChatMessage, index: int = 0) -> Any:
     """One ``ChatMessage`` as the core's message of the same role."""
     role = message.role
     blocks = message.blocks
+    if role is _USER and len(blocks) == 1 and type(blocks[0]) is TextBlock:
+        return UserMessage(blocks[0].text, name=_name(message))  # the usual turn, kept cheap
     where = f"messages[{index}]"
     if role == MessageRole.USER:
         return UserMessage(_user_content(blocks, where), name=_name(message))
@@ -233,7 +244,7 @@ def _assistant(message: ChatMessage, where: str) -> AssistantMessage:
                 block, where, "TextBlock, ThinkingBlock and ToolCallBlock", "assistant"
             )
     if not calls:
-        calls = _legacy_tool_calls(message.additional_kwargs.get("tool_calls"), where)
+        calls = _legacy_tool_calls(message, where)
     return AssistantMessage(
         content="\n".join(texts) or None,
         # The core decides from the model's profile whether this goes back on the wire.
@@ -250,19 +261,29 @@ def _tool_call(call_id: str | None, name: str, arguments: Mapping[str, Any] | st
     return ToolCall(call_id or "", name, dict(arguments))
 
 
-def _legacy_tool_calls(raw: object, where: str) -> list[ToolCall]:
-    """Tool calls kept in ``additional_kwargs['tool_calls']``: wire dicts or SDK objects."""
-    if not raw or not isinstance(raw, list):
-        return []
-    calls = []
-    for item in raw:
+def legacy_tool_calls(message: ChatMessage) -> list[tuple[Any, Any, Any]]:
+    """``(id, name, arguments)`` of each call in ``message.additional_kwargs['tool_calls']``.
+
+    That list is where llama-index-llms-openai (and this adapter's answers) keep the calls:
+    wire-format dicts, or SDK objects such as openai's ``ChatCompletionMessageToolCall``.
+    A part that is missing is ``None``; the arguments are a JSON string or a dict.
+    """
+    raw = message.additional_kwargs.get("tool_calls")
+    found = []
+    for item in raw if isinstance(raw, list) else ():
         if isinstance(item, Mapping):
-            function, call_id = item.get("function") or {}, item.get("id")
-            name, arguments = function.get("name"), function.get("arguments")
+            function = item.get("function") or {}
+            found.append((item.get("id"), function.get("name"), function.get("arguments")))
         else:  # an object such as openai's ChatCompletionMessageToolCall
-            function, call_id = getattr(item, "function", None), getattr(item, "id", None)
-            name = getattr(function, "name", None)
-            arguments = getattr(function, "arguments", None)
+            function = getattr(item, "function", None)
+            name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
+            found.append((getattr(item, "id", None), name, arguments))
+    return found
+
+
+def _legacy_tool_calls(message: ChatMessage, where: str) -> list[ToolCall]:
+    calls = []
+    for call_id, name, arguments in legacy_tool_calls(message):
         if not isinstance(name, str):
             raise InvalidRequestError(
                 f"{where}: additional_kwargs['tool_calls'] holds a call without a function name."

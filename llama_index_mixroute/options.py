@@ -1,41 +1,64 @@
-"""The request options of one call: the LLM's settings first, then the call's keyword arguments.
+"""Mixroute's settings, mapped onto the core's option rules.
 
-LlamaIndex passes per-call options as ``**kwargs`` of ``chat``/``complete`` (``tools``,
-``tool_choice``, ``response_format``, ...). Those the core types in
-:class:`mixroute.ChatOptions` become options; ``extra_headers``, ``timeout`` and
-``deadline`` go to the client; anything else is refused with a message that names it,
-before anything is sent.
+The core (:mod:`mixroute.options`) says which options exist, how a call's keyword
+arguments are checked and laid over the settings (``runtime.build_request`` calls it), and
+what a misspelt name is called; this module says only which of the LLM's fields are
+options, that ``additional_kwargs`` holds options and body fields alike, that
+``server_tools`` go with every request, and what ``OpenAILike``'s ``is_chat_model`` means
+here. A mistake in the settings is a :class:`~mixroute.ConfigurationError`; one in a
+call's keyword arguments (``chat(..., temprature=0)``) an
+:class:`~mixroute.InvalidRequestError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
-from mixroute.errors import InvalidRequestError
-from mixroute.request import ChatOptions
+from llama_index.core.llms.function_calling import FunctionCallingLLM
 
-__all__ = ["OPTION_NAMES", "SETTING_FIELDS", "call_options", "settings_options"]
+from mixroute.errors import ConfigurationError
+from mixroute.options import option_defaults, option_fields, unknown_name_error
 
-OPTION_NAMES = frozenset(ChatOptions.__annotations__)
-"""Every option the core's request builder accepts."""
+__all__ = ["check_settings", "setting_fields", "settings_options"]
 
-SETTING_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "stop",
-    "seed",
-    "reasoning_effort",
-    "enable_thinking",
-    "enable_search",
-    "search_options",
-    "search_parameters",
-    "strict",
+_SETTING_ADVICE = (
+    "pass request fields without a setting of their own in additional_kwargs={...} or "
+    "extra_body={...}."
 )
-"""The ``Mixroute`` fields that are request options under the same name."""
 
-_CALL_ARGS = frozenset({"extra_headers", "timeout", "deadline"})
+
+@cache
+def setting_fields(cls: type[FunctionCallingLLM]) -> tuple[str, ...]:
+    """The fields ``cls`` declares (not LlamaIndex's) that are request options of that name."""
+    inherited = FunctionCallingLLM.model_fields
+    return option_fields(name for name in cls.model_fields if name not in inherited)
+
+
+def check_settings(settings: dict[str, Any], fields: Iterable[str]) -> None:
+    """Check the constructor's keyword settings in place, before pydantic sees them.
+
+    ``is_chat_model`` (an ``OpenAILike`` setting) is taken out: ``True`` is all Mixroute
+    serves, ``False`` is refused. A name that is not a field raises
+    :class:`~mixroute.ConfigurationError`, naming the closest field.
+    """
+    if "is_chat_model" in settings and not settings.pop("is_chat_model"):
+        raise ConfigurationError(
+            "Mixroute serves chat completions only (is_chat_model=False is for completion "
+            "endpoints); remove is_chat_model, or set it to True."
+        )
+    known = fields if isinstance(fields, frozenset | set) else frozenset(fields)
+    for name in settings:
+        if name not in known:
+            raise unknown_name_error(
+                name,
+                known | {"api_key", "api_base", "base_url", "is_chat_model"},
+                who="Mixroute",
+                error=ConfigurationError,
+                kind="setting",
+                advice=_SETTING_ADVICE,
+            )
 
 
 def settings_options(
@@ -47,66 +70,10 @@ def settings_options(
     """The options every call starts from, built from the LLM's settings.
 
     ``additional_kwargs`` is split the way its name promises: keys the core knows are
-    options, the others are extra body fields.
+    options, the others are extra body fields; ``server_tools`` go with every request,
+    after any tools a call gives.
     """
-    options = {name: value for name, value in settings.items() if value is not None}
-    extra: dict[str, Any] = {}
-    for name, value in additional_kwargs.items():
-        if name in OPTION_NAMES and name != "extra_body":
-            options[name] = value
-        elif name == "extra_body" and isinstance(value, Mapping):
-            extra.update(value)
-        else:
-            extra[name] = value
-    if extra_body:
-        extra.update(extra_body)
-    if extra:
-        options["extra_body"] = extra
+    options = option_defaults(settings, additional_kwargs, extra_body)
     if server_tools:
         options["tools"] = list(server_tools)
     return options
-
-
-def call_options(
-    defaults: dict[str, Any], kwargs: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Lay one call's ``kwargs`` over ``defaults``: ``(options, client arguments)``.
-
-    A ``None`` value unsets a default (``deadline=None`` is kept: no deadline for this
-    call). Tools given for the call come before the server tools of the settings, and the
-    call's ``extra_body`` is merged into the settings' one. A bad ``deadline`` is refused
-    here, so that a stream opened only when iterated fails when it is asked for.
-
-    >>> call_options({"temperature": 0.1}, {"temperature": None, "seed": 7})
-    ({'seed': 7}, {})
-    """
-    if not kwargs:
-        return defaults, {}
-    options = dict(defaults)
-    client: dict[str, Any] = {}
-    for name, value in kwargs.items():
-        if name in _CALL_ARGS:
-            client[name] = _checked_deadline(value) if name == "deadline" else value
-        elif name not in OPTION_NAMES:
-            raise InvalidRequestError(
-                f"Mixroute got an unknown keyword argument {name!r}; pass request fields "
-                "that have no typed option as extra_body={...} (per call, or as a setting)."
-            )
-        elif value is None:
-            options.pop(name, None)
-        elif name == "tools":
-            options["tools"] = [*value, *defaults.get("tools", ())]
-        elif name == "extra_body":
-            options["extra_body"] = {**defaults.get("extra_body", {}), **value}
-        else:
-            options[name] = value
-    return options, client
-
-
-def _checked_deadline(value: Any) -> Any:
-    from mixroute.client import DEFAULT  # loaded with the clients, not at import
-    from mixroute.settings import check_deadline
-
-    if value is DEFAULT:
-        return value
-    return check_deadline(value, "deadline", InvalidRequestError)

@@ -9,7 +9,7 @@ and the token counts sit in ``additional_kwargs``; ``raw`` is the core's complet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import (
@@ -25,10 +25,11 @@ from llama_index.core.base.llms.types import (
 )
 
 from mixroute.citations import Citation
-from mixroute.response import ChatCompletion, InvalidToolCall, Usage
+from mixroute.response import AssistantMessage, ChatCompletion, InvalidToolCall, Usage
 
 __all__ = [
     "INVALID_TOOL_CALLS",
+    "assistant_message",
     "chat_message",
     "chat_response",
     "citation_block",
@@ -73,21 +74,44 @@ def completion_response(completion: ChatCompletion, delta: str | None = None) ->
 
 def chat_message(completion: ChatCompletion) -> ChatMessage:
     """The assistant's turn with its blocks, in the order thinking, text, citations, calls."""
-    message = completion.message
+    usage = completion.usage
+    return assistant_message(
+        completion.message,
+        [citation_block(citation) for citation in completion.citations]
+        if completion.citations
+        else (),
+        reasoning_tokens=usage.reasoning_tokens if usage is not None else None,
+    )
+
+
+def assistant_message(
+    message: AssistantMessage,
+    citations: Sequence[CitationBlock],
+    *,
+    reasoning_tokens: int | None = None,
+    finished: bool = True,
+) -> ChatMessage:
+    """The core's message as a ``ChatMessage``: thinking, text, citations, then tool calls.
+
+    A stream's responses pass ``finished=False``: every call is shown with its arguments'
+    JSON text so far (LlamaIndex reads it as partial JSON), and a call still arriving is
+    not listed under :data:`INVALID_TOOL_CALLS`.
+    """
     blocks: list[Any] = []
     if message.reasoning:
-        usage = completion.usage
-        tokens = usage.reasoning_tokens if usage is not None else None
-        blocks.append(ThinkingBlock(content=message.reasoning, num_tokens=tokens))
+        blocks.append(ThinkingBlock(content=message.reasoning, num_tokens=reasoning_tokens))
     if message.content:
         blocks.append(TextBlock(text=message.content))
-    blocks.extend(citation_block(citation) for citation in completion.citations)
+    if citations:
+        blocks.extend(citations)
     extra: dict[str, Any] = {}
     if message.tool_calls or message.invalid_tool_calls:
         wire = []
         for call in message.tool_calls:
+            # Streamed, the arguments are shown as the JSON text so far, even once whole.
+            kwargs = call.arguments if finished else call.raw_arguments or ""
             blocks.append(
-                ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=call.arguments)
+                ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=kwargs)
             )
             wire.append(call.to_wire())
         for bad in message.invalid_tool_calls:
@@ -98,7 +122,7 @@ def chat_message(completion: ChatCompletion) -> ChatMessage:
             )
             wire.append(_invalid_wire(bad))
         extra["tool_calls"] = wire
-        if message.invalid_tool_calls:
+        if finished and message.invalid_tool_calls:
             extra[INVALID_TOOL_CALLS] = [_invalid_dict(bad) for bad in message.invalid_tool_calls]
     if message.refusal:
         extra["refusal"] = message.refusal
@@ -150,6 +174,8 @@ def _invalid_dict(bad: InvalidToolCall) -> dict[str, Any]:
 
 def _logprobs(raw: object) -> list[list[LogProb]] | None:
     """OpenAI-style ``logprobs.content`` as LlamaIndex's lists of top candidates per token."""
+    if raw is None:  # the usual answer: no ABC check
+        return None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("content"), list):
         return None
     result = []

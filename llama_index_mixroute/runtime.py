@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import LLMMetadata
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 
-from llama_index_mixroute.clients import CoreClients
-from llama_index_mixroute.options import SETTING_FIELDS, call_options, settings_options
+from llama_index_mixroute.options import setting_fields, settings_options
+from mixroute.answer_policy import NO_POLICY, AnswerPolicy, plan_request
+from mixroute.client_pair import ClientPair
+from mixroute.options import merge_options, split_call
 from mixroute.profiles import ModelProfile, get_profile
-from mixroute.request import build_request_body
 from mixroute.response import ChatCompletion
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ __all__ = ["Request", "Runtime", "build_request", "default_options"]
 class Runtime:
     """The clients of one LLM, and caches keyed by the settings they derive from."""
 
-    clients: CoreClients
+    clients: ClientPair
     profile: ModelProfile | None = None
     profile_key: tuple[Any, ...] | None = None
     metadata: tuple[LLMMetadata, dict[str, Any]] | None = None
@@ -75,35 +76,41 @@ class Runtime:
 
 @dataclass(slots=True)
 class Request:
-    """One checked request: the body, and where and how to send it."""
+    """One checked request: the body, its answer policy, and where and how to send it."""
 
-    clients: CoreClients
+    clients: ClientPair
     body: dict[str, Any]
     profile: ModelProfile
     args: dict[str, Any]
+    policy: AnswerPolicy = NO_POLICY
 
     def send(self) -> ChatCompletion:
         """Send it on the sync client and parse the answer."""
-        return self.clients.sync_client.send(self.body, profile=self.profile, **self.args)
+        client = self.clients.sync_client
+        return client.send(self.body, profile=self.profile, policy=self.policy, **self.args)
 
     async def asend(self) -> ChatCompletion:
         """Send it on the async client and parse the answer."""
-        return await self.clients.async_client.send(self.body, profile=self.profile, **self.args)
+        client = self.clients.async_client
+        return await client.send(self.body, profile=self.profile, policy=self.policy, **self.args)
 
     def open_stream(self) -> ChatStream:
         """Open it as a sync stream."""
         client = self.clients.sync_client
-        return client.send_stream(self.body, profile=self.profile, **self.args)
+        return client.send_stream(self.body, profile=self.profile, policy=self.policy, **self.args)
 
     async def aopen_stream(self) -> AsyncChatStream:
         """Open it as an async stream."""
         client = self.clients.async_client
-        return await client.send_stream(self.body, profile=self.profile, **self.args)
+        opener = client.send_stream(
+            self.body, profile=self.profile, policy=self.policy, **self.args
+        )
+        return await opener
 
 
 def default_options(llm: Mixroute) -> dict[str, Any]:
     """The request options of the LLM's settings, before any per-call argument."""
-    settings = {name: getattr(llm, name) for name in SETTING_FIELDS}
+    settings = {name: getattr(llm, name) for name in setting_fields(type(llm))}
     return settings_options(settings, llm.additional_kwargs, llm.extra_body, llm.server_tools)
 
 
@@ -117,8 +124,9 @@ def build_request(
 ) -> Request:
     """Build and check the body for one call of ``llm``; nothing is sent yet."""
     profile = runtime.profile_of(llm)
-    options, client_args = call_options(default_options(llm), kwargs)
-    body = build_request_body(
+    options, client_args = split_call(kwargs, who="Mixroute call")
+    options = merge_options(default_options(llm), options)
+    planned = plan_request(
         llm.model,
         messages,
         stream=stream,
@@ -126,4 +134,4 @@ def build_request(
         profile=profile,
         **options,
     )
-    return Request(runtime.clients, body, profile, client_args)
+    return Request(runtime.clients, planned.body, profile, client_args, planned.policy)

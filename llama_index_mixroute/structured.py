@@ -1,12 +1,16 @@
 """Structured output: which program makes a pydantic object, chosen from the model's profile.
 
-``ModelProfile.structured_output_method`` says what the model does best:
+The request always asks for the schema as ``response_format``
+(:class:`JsonSchemaProgram`, the answer validated with ``model_validate_json``): the
+native ``json_schema`` where the model has it, else carried out by the core with the
+method of :attr:`~mixroute.ModelProfile.structured_output_method`: a schema tool forced
+as strongly as the model allows (its arguments come back as the content, plain and
+streamed), or JSON mode with the schema in the system prompt.
 
-- ``json_schema``: the native ``response_format`` (:class:`JsonSchemaProgram`, the answer
-  validated with ``model_validate_json``);
-- ``function_calling``: LlamaIndex's ``FunctionCallingProgram``, the tool required;
-- ``json_mode``: the schema in the prompt (LlamaIndex's ``LLMTextCompletionProgram``),
-  with ``response_format={"type": "json_object"}`` where the model has JSON mode.
+With ``emulate_response_format=False`` and no native ``json_schema``, LlamaIndex's own
+programs run instead: ``FunctionCallingProgram`` with the tool required, or
+``LLMTextCompletionProgram`` (the schema in the prompt) with
+``response_format={"type": "json_object"}`` where the model has JSON mode.
 
 A ``pydantic_program_mode`` other than ``DEFAULT`` is the user's choice and is left to
 LlamaIndex.
@@ -28,6 +32,7 @@ from llama_index_instrumentation import get_dispatcher
 
 from mixroute.errors import OutputTruncatedError
 from mixroute.response import ChatCompletion
+from mixroute.structured import strip_code_fence
 
 if TYPE_CHECKING:
     from llama_index_mixroute.llm import Mixroute
@@ -51,7 +56,8 @@ def choose_program(
         return None
     profile = llm.profile
     method = profile.structured_output_method
-    if method == "json_schema":
+    if method == "json_schema" or llm.emulate_response_format is not False:
+        # Native, or carried out by the core with the profile's method.
         return JsonSchemaProgram(output_cls, prompt, llm), {}
     if method == "function_calling" and llm.metadata.is_function_calling_model:
         from llama_index.core.program.function_program import FunctionCallingProgram
@@ -125,20 +131,22 @@ def parse_structured(response: ChatResponse, output_cls: type[Model]) -> Model:
     the response as ``raw``); a refusal or no text raises ``ValueError``.
     """
     raw = response.raw
-    if isinstance(raw, ChatCompletion) and raw.finish_reason == "length":
+    if isinstance(raw, ChatCompletion) and raw.truncated:
         raise OutputTruncatedError(raw=response)
     content = response.message.content
     if not content:
         refusal = response.message.additional_kwargs.get("refusal")
         reason = f"refused: {refusal}" if refusal else "returned no text"
         raise ValueError(f"The model {reason}; expected a {output_cls.__name__} as JSON.")
-    return output_cls.model_validate_json(content)
+    return output_cls.model_validate_json(strip_code_fence(content))
 
 
 class JsonSchemaProgram(BasePydanticProgram[Model], Generic[Model]):
-    """Ask for ``output_cls`` through the native ``json_schema`` response format.
+    """Ask for ``output_cls`` through the ``json_schema`` response format.
 
-    The core builds the ``response_format`` from the class (strict when the LLM is).
+    The core builds the ``response_format`` from the class (strict when the LLM is), and
+    carries it out on a model without native ``json_schema`` (see
+    :mod:`mixroute.answer_policy`): the answer's content is the JSON either way.
     """
 
     def __init__(self, output_cls: type[Model], prompt: BasePromptTemplate, llm: Mixroute):

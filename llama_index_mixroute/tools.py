@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 
+from llama_index_mixroute.convert import legacy_tool_calls
 from llama_index_mixroute.responses import INVALID_TOOL_CALLS
 from mixroute import jsonsafe
 from mixroute.errors import OutputTruncatedError
 from mixroute.profiles import ModelProfile
-from mixroute.response import ChatCompletion
+from mixroute.response import ChatCompletion, parse_arguments
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -48,26 +49,20 @@ def tool_spec(tool: object) -> object:
 def resolve_tool_choice(
     tool_choice: object, tool_required: bool, profile: ModelProfile
 ) -> object | None:
-    """The ``tool_choice`` to send, or ``None`` to send none.
+    """The ``tool_choice`` to ask for, or ``None`` to send none.
 
-    A ``tool_choice`` the caller gives is sent as given (``"auto"``, ``"none"``,
-    ``"required"``, a tool's name or the OpenAI dict; the core checks it against the tools
-    and the model). Without one, ``tool_required`` asks for ``"required"``, else ``"auto"``;
-    when the model's profile cannot take that form, the strongest form it can take is sent
-    instead (``"auto"``), or none at all.
+    A ``tool_choice`` the caller gives is asked for as given (``"auto"``, ``"none"``,
+    ``"required"``, a tool's name or the OpenAI dict). Without one, ``tool_required`` asks
+    for ``"required"``, else ``"auto"`` where the model takes a ``tool_choice`` at all. The
+    core decides what is sent: a forcing form the model's profile cannot take goes as the
+    strongest form it takes (:meth:`~mixroute.ModelProfile.strongest_tool_choice`), with a
+    warning and one retry, unless ``tool_choice_fallback="refuse"``.
     """
     if tool_choice is not None:
         return tool_choice
-    if not profile.tool_choice:
-        return None
-    forms = profile.tool_choice_forms
-    wanted = "required" if tool_required else "auto"
-    if wanted in forms:
-        return wanted
-    if "auto" in forms:
-        logger.debug("tool_required: the model's profile takes no 'required', sending 'auto'")
-        return "auto"
-    return None
+    if tool_required:
+        return "required"
+    return "auto" if "auto" in profile.accepted_tool_choices else None
 
 
 def chat_with_tools_kwargs(
@@ -96,7 +91,7 @@ def chat_with_tools_kwargs(
         if choice is not None:
             chat_kwargs["tool_choice"] = choice
         has_functions = any(_is_function(spec) for spec in specs)
-        if has_functions and profile.parallel_tool_calls:
+        if has_functions:
             chat_kwargs["parallel_tool_calls"] = allow_parallel_tool_calls
     if strict is not None:
         chat_kwargs["strict"] = strict
@@ -142,7 +137,10 @@ def tool_selections(response: ChatResponse, error_on_no_tool_call: bool) -> list
         (block.tool_call_id, block.tool_name, block.tool_kwargs)
         for block in message.blocks
         if isinstance(block, ToolCallBlock)
-    ] or _legacy_calls(message.additional_kwargs.get("tool_calls"))
+    ] or [
+        (call_id, name if isinstance(name, str) else "", arguments)
+        for call_id, name, arguments in legacy_tool_calls(message)
+    ]
     if not found:
         if error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")
@@ -159,20 +157,7 @@ def tool_selections(response: ChatResponse, error_on_no_tool_call: bool) -> list
 
 def _cut_off(response: ChatResponse) -> bool:
     raw = response.raw
-    return isinstance(raw, ChatCompletion) and raw.finish_reason == "length"
-
-
-def _legacy_calls(raw: object) -> list[tuple[str | None, str, Any]]:
-    found: list[tuple[str | None, str, Any]] = []
-    for item in raw if isinstance(raw, list) else ():
-        if isinstance(item, Mapping):
-            function = item.get("function") or {}
-            found.append((item.get("id"), function.get("name") or "", function.get("arguments")))
-        else:  # an SDK object with attributes
-            function = getattr(item, "function", None)
-            name = getattr(function, "name", None) or ""
-            found.append((getattr(item, "id", None), name, getattr(function, "arguments", None)))
-    return found
+    return isinstance(raw, ChatCompletion) and raw.truncated
 
 
 def _arguments(arguments: object, invalid: bool, name: str, strict: bool) -> dict[str, Any]:
@@ -183,15 +168,14 @@ def _arguments(arguments: object, invalid: bool, name: str, strict: bool) -> dic
         return {}
     parsed: object = None
     if not invalid:
-        try:
-            parsed = jsonsafe.loads(text)
-        except jsonsafe.JSONTooDeep:
-            parsed = None  # parse_partial_json would recurse as deep and overflow
-        except ValueError:
+        parsed, _ = parse_arguments(text)  # the core's rules: control characters pass
+        # A call still streaming in; never text nested too deep (the partial parser
+        # would recurse as deep).
+        if parsed is None and not jsonsafe.too_deep(text):
             from llama_index.core.llms.utils import parse_partial_json
 
             try:
-                parsed = parse_partial_json(text)  # a call still streaming in
+                parsed = parse_partial_json(text)
             except ValueError:
                 parsed = None
     if isinstance(parsed, dict):

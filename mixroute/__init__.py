@@ -23,10 +23,12 @@ from mixroute.errors import (
     InternalServerError,
     InvalidRequestError,
     MixrouteError,
+    MixrouteWarning,
     NotFoundError,
     OutputTruncatedError,
     PermissionDeniedError,
     RateLimitError,
+    ToolCallNotMadeError,
     UnprocessableEntityError,
 )
 from mixroute.messages import (
@@ -56,6 +58,7 @@ from mixroute.stream_opener import StreamOpener
 
 if TYPE_CHECKING:
     from mixroute.client import AsyncMixrouteClient, MixrouteClient
+    from mixroute.client_pair import ClientPair
     from mixroute.streaming import AsyncChatStream, ChatStream, StreamDecoder
 
 # The clients and streams are loaded on first use, and httpx with them: a framework that
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AsyncMixrouteClient": "mixroute.client",
     "MixrouteClient": "mixroute.client",
+    "ClientPair": "mixroute.client_pair",
     "AsyncChatStream": "mixroute.streaming",
     "ChatStream": "mixroute.streaming",
     "StreamDecoder": "mixroute.streaming",
@@ -97,6 +101,7 @@ __all__ = [
     "ChatOptions",
     "ChatStream",
     "Choice",
+    "ClientPair",
     "ChunkDelta",
     "Citation",
     "ConfigurationError",
@@ -109,6 +114,7 @@ __all__ = [
     "InvalidToolCall",
     "MixrouteClient",
     "MixrouteError",
+    "MixrouteWarning",
     "ModelProfile",
     "NotFoundError",
     "OutputTruncatedError",
@@ -126,6 +132,7 @@ __all__ = [
     "TextPart",
     "ToolCall",
     "ToolCallDelta",
+    "ToolCallNotMadeError",
     "ToolMessage",
     "Usage",
     "UnprocessableEntityError",

@@ -24,13 +24,18 @@ from mixroute.response import (
     AssistantMessage,
     ChatCompletion,
     Choice,
+    InvalidToolCall,
+    ToolCall,
     Usage,
     parse_tool_calls,
     parse_usage,
 )
 from mixroute.think_tags import ThinkTagSplitter
 
-__all__ = ["ChunkDelta", "StreamAccumulator", "ToolCallDelta"]
+__all__ = ["ARGUMENTS_ARRIVING", "ChunkDelta", "StreamAccumulator", "ToolCallDelta"]
+
+ARGUMENTS_ARRIVING = "The arguments are still arriving."
+"""The ``error`` of a call read while its arguments stream in (see ``message``)."""
 
 
 @dataclass(slots=True)
@@ -64,6 +69,8 @@ class _ToolCallState:
     id: str | None
     name: str | None
     arguments: list[str] = field(default_factory=list)
+    # The call as message() last read it; any new fragment clears it.
+    parsed: ToolCall | InvalidToolCall | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +114,7 @@ class StreamAccumulator:
     __slots__ = (
         "_choices",
         "_citations",
+        "_ended",
         "fingerprint",
         "id",
         "inline_think_tags",
@@ -118,6 +126,7 @@ class StreamAccumulator:
         self.inline_think_tags = inline_think_tags
         self._choices: dict[int, _ChoiceState] = {}
         self._citations: list[Citation] = []
+        self._ended = False  # finish() was called: every call's arguments are whole
         self.id: str | None = None
         self.model: str | None = None
         self.fingerprint: str | None = None
@@ -320,10 +329,12 @@ class StreamAccumulator:
         if arguments:
             call.arguments.append(arguments)
             out.arguments = arguments
+        call.parsed = None
         return out
 
     def finish(self) -> list[ChunkDelta]:
         """At the end of the stream: release text held back by the think-tag splitter."""
+        self._ended = True
         deltas: list[ChunkDelta] = []
         for index, state in self._choices.items():
             if state.splitter is None:
@@ -340,21 +351,36 @@ class StreamAccumulator:
         return deltas
 
     def message(self, index: int = 0) -> AssistantMessage:
-        """Return the answer so far for one choice (complete once the stream has ended)."""
-        state = self._choices.get(index) or _ChoiceState()
-        calls, invalid = parse_tool_calls(
-            [
-                {"id": c.id, "function": {"name": c.name, "arguments": "".join(c.arguments)}}
-                for c in state.calls
-            ]
-        )
+        """Return the answer so far for one choice (complete once the stream has ended).
+
+        Cheap enough to call after every chunk: the text is joined only from the pieces
+        that came since the last call, and only the tool calls that changed are parsed
+        again. A call still arriving is an invalid call holding its arguments so far; while
+        the answer goes on, arguments that cannot be a whole object yet (they do not end
+        in ``}``) are not parsed at all, which would scan them on every read.
+        """
+        state = self._choices.get(index)
+        if state is None:
+            return AssistantMessage()
+        calls: list[ToolCall] = []
+        invalid: list[InvalidToolCall] = []
+        over = self._ended or state.finish_reason is not None
+        for call in state.calls:
+            parsed = call.parsed
+            if parsed is None:
+                parsed = _read_call(call, over)
+            if type(parsed) is ToolCall:
+                calls.append(parsed)
+            else:
+                invalid.append(parsed)  # type: ignore[arg-type]  # the other kind
+        reasoning, refusal = state.reasoning, state.refusal  # usually none: no call
         return AssistantMessage(
-            content="".join(state.content) if state.content else None,
-            reasoning="".join(state.reasoning) if state.reasoning else None,
+            content=_joined(state.content),
+            reasoning=_joined(reasoning) if reasoning else None,
             tool_calls=calls,
             invalid_tool_calls=invalid,
-            refusal="".join(state.refusal) if state.refusal else None,
-            extra=dict(state.extra),
+            refusal=_joined(refusal) if refusal else None,
+            extra=dict(state.extra) if state.extra else {},
         )
 
     def completion(self) -> ChatCompletion:
@@ -377,6 +403,38 @@ class StreamAccumulator:
             system_fingerprint=self.fingerprint,
             citations=list(self._citations),
         )
+
+
+def _joined(pieces: list[str]) -> str | None:
+    """The pieces as one string, which then stays their only piece.
+
+    So a stream read after every chunk joins the text so far once per read, and holds one
+    copy of it: the string just handed out.
+    """
+    if not pieces:
+        return None
+    if len(pieces) > 1:
+        pieces[:] = ("".join(pieces),)
+    return pieces[0]
+
+
+def _read_call(call: _ToolCallState, over: bool) -> ToolCall | InvalidToolCall:
+    """The call as parsed (kept until its next fragment), or still arriving (not kept)."""
+    text = _joined(call.arguments)
+    if text and not over and not _may_be_whole(text):
+        return InvalidToolCall(call.id, call.name, text, ARGUMENTS_ARRIVING)
+    wire = {"id": call.id, "function": {"name": call.name, "arguments": text}}
+    calls, invalid = parse_tool_calls([wire])
+    parsed = call.parsed = calls[0] if calls else invalid[0]
+    return parsed
+
+
+def _may_be_whole(text: str) -> bool:
+    """Whether ``text`` may be a whole JSON object, asked without reading all of it."""
+    last = text[-1]
+    if last.isspace():
+        last = text.rstrip()[-1:]
+    return last == "}"
 
 
 def _position_without_index(calls: list[_ToolCallState], call_id: str | None) -> int:

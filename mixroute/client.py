@@ -1,5 +1,9 @@
 """The Mixroute clients, sync and async: pooled, retrying, typed, and safe with the key.
 
+:class:`MixrouteClient` and :class:`AsyncMixrouteClient` send ``POST /chat/completions``,
+plain (:meth:`~MixrouteClient.create`) or streamed (:meth:`~MixrouteClient.stream`);
+both framework adapters run on them.
+
 >>> client = MixrouteClient(api_key="sk-...")  # doctest: +SKIP
 >>> client.create("glm-5", [UserMessage("Briefly introduce AI")]).message.content  # doctest: +SKIP
 """
@@ -10,7 +14,7 @@ import functools
 import json
 import os
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Unpack
 
@@ -18,8 +22,10 @@ import httpx
 from pydantic import SecretStr
 
 from mixroute import jsonsafe
+from mixroute.answer_policy import AnswerPolicy, plan_request
 from mixroute.errors import (
     APIResponseValidationError,
+    ConfigurationError,
     InvalidRequestError,
     MixrouteError,
     error_message,
@@ -47,7 +53,15 @@ from mixroute.settings import (
 from mixroute.stream_opener import StreamOpener
 from mixroute.streaming import AsyncChatStream, ChatStream, StreamBounds, StreamDecoder
 from mixroute.sync_transport import SyncTransport
-from mixroute.transport import Exchange, redact_error, send, send_async
+from mixroute.transport import (
+    Answered,
+    Exchange,
+    Outgoing,
+    redact_error,
+    send,
+    send_async,
+    send_plain_async,
+)
 from mixroute.url_advice import requested
 
 __all__ = ["AsyncMixrouteClient", "MixrouteClient"]
@@ -65,7 +79,14 @@ def _default_ssl_context() -> ssl.SSLContext:
 
 @functools.cache
 def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context()
+    try:
+        return httpx.create_ssl_context()
+    except (OSError, ssl.SSLError) as exc:  # a missing or unreadable CA file or folder
+        where = f"SSL_CERT_FILE={cert_file!r}" if cert_file else f"SSL_CERT_DIR={cert_dir!r}"
+        raise ConfigurationError(
+            f"cannot load the CA certificates named by {where}: {exc}. Point it at a "
+            "readable PEM bundle, or unset it to use the bundled certifi CAs."
+        ) from None
 
 
 class _Default:
@@ -84,6 +105,10 @@ DeadlineLike = float | int | None | _Default
 
 
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+
+# What json.dumps(body, ensure_ascii=False, allow_nan=False) makes, without a new encoder
+# per call. allow_nan=False: NaN and Infinity are not JSON, and a gateway would reject them.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def _own_timeout(
@@ -190,7 +215,26 @@ class _BaseClient:
         profile: ModelProfile | None = None,
         **options: Unpack[ChatOptions],
     ) -> dict[str, Any]:
-        """Build the request body that :meth:`create` or :meth:`stream` would send."""
+        """Build the request body that :meth:`create` or :meth:`stream` would send.
+
+        Nothing is sent. The body alone carries no answer policy: to send it with one,
+        plan it with :func:`~mixroute.answer_policy.plan_request` and pass both to
+        :meth:`send` (or call :meth:`create`).
+
+        Args:
+            model: the model id, passed through as it is.
+            messages: typed messages (:class:`~mixroute.UserMessage`, ...) or wire dicts.
+            stream: build a streamed request (``stream: true``, usage asked for).
+            profile: the model's capabilities; looked up from ``model`` when omitted.
+            **options: the request options of :class:`~mixroute.ChatOptions`.
+
+        Returns:
+            The JSON body, a dict.
+
+        Raises:
+            InvalidRequestError: a bad model id, message or option (the message names it).
+
+        """
         return build_request_body(model, messages, stream=stream, profile=profile, **options)
 
     def _request_factory(
@@ -200,9 +244,20 @@ class _BaseClient:
         extra_headers: Mapping[str, str] | None,
         timeout: TimeoutLike,
     ) -> Any:
+        # Built per try with build_request, not Request(): a client passed in keeps its
+        # own headers and hooks.
+        return Outgoing(http, self._url, *self._request_parts(http, body, extra_headers, timeout))
+
+    def _request_parts(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        body: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        timeout: TimeoutLike,
+    ) -> tuple[bytes, Mapping[str, str] | None, httpx.Timeout]:
+        """The JSON content, the per-call headers and the timeout of one call's request."""
         try:
-            # allow_nan=False: NaN and Infinity are not JSON, and a gateway would reject them.
-            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+            content = _JSON.encode(body).encode()
         except (TypeError, ValueError) as exc:
             raise InvalidRequestError(
                 f"The request body is not JSON ({exc}); extra_body and dict messages may hold "
@@ -216,21 +271,12 @@ class _BaseClient:
             extra = _header_names_lowered(extra_headers)
             headers = extra if headers is None else {**headers, **extra}
         per_call = resolve_timeout(timeout) if timeout is not None else self.settings.timeout
-
-        def build() -> httpx.Request:
-            # build_request, not Request(): a client passed in keeps its own headers and hooks.
-            return http.build_request(
-                "POST", self._url, content=content, headers=headers, timeout=per_call
-            )
-
-        return build
+        return content, headers, per_call
 
     def _owns(self, http: httpx.Client | httpx.AsyncClient) -> bool:
         raise NotImplementedError
 
-    def _parse(
-        self, response: httpx.Response, content: bytes, profile: ModelProfile
-    ) -> ChatCompletion:
+    def _parse(self, response: Answered, content: bytes, profile: ModelProfile) -> ChatCompletion:
         what: str | None = None
         try:
             body = jsonsafe.loads(content)
@@ -291,6 +337,14 @@ _SETTINGS_DOC = """
             it. A ``User-Agent`` in ``default_headers`` or on ``http_client`` wins.
 """
 
+_SETTINGS_RAISES = """
+    Raises:
+        ConfigurationError: no API key (neither ``api_key`` nor ``MIXROUTE_API_KEY``), a
+            ``base_url`` that is not an http(s) URL, or a setting out of range (a timeout
+            or deadline that is not positive seconds, ``max_retries`` below 0, ...); the
+            message names the setting and what to give.
+"""
+
 
 class MixrouteClient(_BaseClient):
     """A synchronous client for ``POST /chat/completions``.
@@ -298,10 +352,39 @@ class MixrouteClient(_BaseClient):
     Its own pool honours ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``
     (read when the client is made, by httpx's rules) and ``SSL_CERT_FILE``; each socket
     read is cut to the call's deadline, so a server that drips bytes cannot hold a call
-    past it.
+    past it. Use it as a context manager, or call :meth:`close`, to close its pool.
+
+    ```python
+    from mixroute import MixrouteClient, SystemMessage, UserMessage
+
+    with MixrouteClient() as client:  # the key and base URL from the environment
+        answer = client.create(
+            "glm-5",
+            [SystemMessage("Answer briefly."), UserMessage("What is an API gateway?")],
+            temperature=0.7,
+        )
+        print(answer.message.content, answer.finish_reason, answer.usage)
+
+        with client.stream("glm-5", [{"role": "user", "content": "Count to three."}]) as stream:
+            for delta in stream:
+                print(delta.content or "", end="", flush=True)
+        print()
+        print(stream.completion.usage)  # the assembled answer, shaped as create()'s
+    ```
     """
 
-    __doc__ = (__doc__ or "") + _SETTINGS_DOC
+    __doc__ = (
+        (__doc__ or "")
+        + _SETTINGS_DOC
+        + _SETTINGS_RAISES
+        + """
+    Attributes:
+        http_client: the ``httpx.Client`` requests go through (yours, if you passed one).
+        settings: the resolved settings (base URL, timeout, limits; the key as a
+            ``SecretStr``).
+        retry_policy: the backoff in use, with its ``max_retries``.
+"""
+    )
 
     def __init__(
         self,
@@ -348,9 +431,30 @@ class MixrouteClient(_BaseClient):
         else:
             self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self.http_client = http_client
+        # Parsed once: httpx would parse the URL string again for every request.
+        self._parsed_url = httpx.URL(self._url)
 
     def _owns(self, http: httpx.Client | httpx.AsyncClient) -> bool:
         return self._owns_http
+
+    def _request_factory(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        body: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        timeout: TimeoutLike,
+    ) -> Callable[[], httpx.Request]:
+        # Built per try with build_request, not Request(): a client passed in keeps its
+        # own headers and hooks.
+        content, headers, per_call = self._request_parts(http, body, extra_headers, timeout)
+        return functools.partial(
+            http.build_request,
+            "POST",
+            self._parsed_url,
+            content=content,
+            headers=headers,
+            timeout=per_call,
+        )
 
     def create(
         self,
@@ -365,12 +469,50 @@ class MixrouteClient(_BaseClient):
     ) -> ChatCompletion:
         """Send a chat completion and return the parsed answer.
 
-        ``deadline`` (seconds, or ``None``) overrides the client's for this call.
+        The request is checked and built by :func:`~mixroute.answer_policy.plan_request`
+        (against the model's profile) before anything is sent, then sent with retries;
+        its answer policy is applied (a weakened ``tool_choice`` asked once more, an
+        emulated ``response_format`` returned as content).
+
+        Args:
+            model: the model id, passed through as it is (``"glm-5"``, ``"gpt-4o"``).
+            messages: typed messages (:class:`~mixroute.UserMessage`, ...) or
+                OpenAI-style dicts.
+            extra_headers: headers for this call only, laid over the client's.
+            timeout: seconds, a ``(connect, read)`` pair or an ``httpx.Timeout`` for this
+                call; ``None``: the client's.
+            deadline: seconds the whole call may take, retries and backoff included;
+                ``None`` for none; by default the client's ``deadline``.
+            profile: the model's capabilities; by default :func:`~mixroute.get_profile`
+                of ``model``.
+            **options: the request options of :class:`~mixroute.ChatOptions`
+                (``temperature``, ``tools``, ``response_format``, ...).
+
+        Returns:
+            The parsed answer: ``.message`` (content, reasoning, tool calls),
+            ``.finish_reason``, ``.usage``, ``.citations``.
+
+        Raises:
+            InvalidRequestError: a bad model id, message or option, before sending.
+            APIStatusError: the server answered 4xx or 5xx after the retries
+                (:class:`~mixroute.AuthenticationError`, :class:`~mixroute.RateLimitError`,
+                ...).
+            APIConnectionError: the server could not be reached or the connection broke;
+                :class:`~mixroute.APITimeoutError` when the timeout or deadline ran out.
+            APIResponseValidationError: a 2xx answer that is not a chat completion.
+            ToolCallNotMadeError: a weakened forcing ``tool_choice`` got no tool call,
+                twice.
+
         """
         profile = profile or get_profile(model)
-        body = build_request_body(model, messages, profile=profile, **options)
+        planned = plan_request(model, messages, profile=profile, **options)
         return self.send(
-            body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
+            planned.body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            deadline=deadline,
+            profile=profile,
+            policy=planned.policy,
         )
 
     def stream(
@@ -387,15 +529,49 @@ class MixrouteClient(_BaseClient):
     ) -> ChatStream:
         """Open a streamed chat completion; iterate it for deltas, then close it.
 
-        ``deadline`` (seconds, or ``None``) bounds the whole stream, overriding the
-        client's ``stream_deadline``.
+        Use it as a context manager (``with client.stream(...) as stream:``), which closes
+        it, or call ``stream.close()``. Each item is a :class:`~mixroute.ChunkDelta`
+        (``content``, ``reasoning``, ``tool_calls`` fragments, ``finish_reason``,
+        ``usage``); ``stream.completion`` is the assembled answer once iteration ends.
+
+        Args:
+            model: the model id, passed through as it is.
+            messages: typed messages or OpenAI-style dicts.
+            include_usage: ask for token usage in the last chunk
+                (``stream_options.include_usage``), unless ``stream_options`` is given.
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`create`; its read timeout bounds the wait for each
+                complete line.
+            deadline: seconds the whole stream may take; ``None`` for none; by default
+                the client's ``stream_deadline``.
+            profile: the model's capabilities; looked up from ``model`` when omitted.
+            **options: the request options of :class:`~mixroute.ChatOptions`.
+
+        Returns:
+            The open stream, a :class:`~mixroute.ChatStream`.
+
+        Raises:
+            InvalidRequestError: a bad model id, message or option, before sending.
+            APIStatusError: the server refused the stream (4xx or 5xx, after retries).
+            APIConnectionError: no connection, or it broke; while iterating too, with what
+                had arrived in ``partial`` (:class:`~mixroute.APITimeoutError` when a line
+                took longer than the read timeout or the deadline passed).
+            APIStreamError: while iterating, an error object sent inside the stream.
+            ToolCallNotMadeError: while iterating, a weakened forcing ``tool_choice`` got
+                no tool call, twice.
+
         """
         profile = profile or get_profile(model)
-        body = build_request_body(
+        planned = plan_request(
             model, messages, stream=True, include_usage=include_usage, profile=profile, **options
         )
         return self.send_stream(
-            body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
+            planned.body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            deadline=deadline,
+            profile=profile,
+            policy=planned.policy,
         )
 
     def send(
@@ -406,8 +582,56 @@ class MixrouteClient(_BaseClient):
         timeout: TimeoutLike = None,
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> ChatCompletion:
-        """Send a body built by :meth:`build_request` and parse the answer."""
+        """Send a body built by :meth:`build_request` and parse the answer.
+
+        The body is sent as it is (it must be JSON); nothing in it is checked again.
+
+        ```python
+        from mixroute import MixrouteClient
+        from mixroute.answer_policy import plan_request
+
+        with MixrouteClient() as client:
+            planned = plan_request("gpt-4o", [{"role": "user", "content": "Hi"}], seed=7)
+            answer = client.send(planned.body, policy=planned.policy, timeout=30)
+            print(answer.message.content)
+        ```
+
+        Args:
+            body: the request body, from :meth:`build_request` or
+                :func:`~mixroute.answer_policy.plan_request` (``.body``).
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`create`.
+            deadline: as for :meth:`create`.
+            profile: the model's capabilities, used to parse the answer (inline
+                ``<think>`` tags); looked up from ``body["model"]`` when omitted.
+            policy: the answer policy from
+                :func:`~mixroute.answer_policy.plan_request`, applied to the answer (a
+                second request when a weakened ``tool_choice`` got no tool call).
+
+        Returns:
+            The parsed answer, a :class:`~mixroute.ChatCompletion`.
+
+        Raises:
+            InvalidRequestError: the body is not JSON (NaN, a set, an object) or
+                ``extra_headers`` is not ASCII text.
+            APIStatusError: the server answered 4xx or 5xx after the retries.
+            APIConnectionError: no connection, a broken one, or a timeout.
+            APIResponseValidationError: a 2xx answer that is not a chat completion.
+            ToolCallNotMadeError: the ``policy`` asked once more and still got no call.
+
+        """
+        if policy is not None and policy.active:
+            args: dict[str, Any] = {
+                "extra_headers": extra_headers,
+                "timeout": timeout,
+                "deadline": deadline,
+            }
+            first = self.send(body, profile=profile, **args)
+            return policy.settle(
+                body, first, lambda again: self.send(again, profile=profile, **args)
+            )
         build = self._request_factory(self.http_client, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=False, deadline=deadline)
         response, content = send(self.http_client, exchange)
@@ -422,8 +646,43 @@ class MixrouteClient(_BaseClient):
         timeout: TimeoutLike = None,
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> ChatStream:
-        """Open a stream for a body built with ``stream=True``."""
+        """Open a stream for a body built with ``stream=True``, with its answer ``policy``.
+
+        Args:
+            body: the request body, built with ``stream=True``.
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`stream`.
+            deadline: as for :meth:`stream`.
+            profile: the model's capabilities; looked up from ``body["model"]`` when
+                omitted.
+            policy: the answer policy from :func:`~mixroute.answer_policy.plan_request`,
+                applied as the answer streams (see :mod:`mixroute.policy_stream`).
+
+        Returns:
+            The open stream, a :class:`~mixroute.ChatStream`: iterate it, then close it.
+
+        Raises:
+            InvalidRequestError: the body is not JSON or a header is not ASCII text.
+            APIStatusError: the server refused the stream (after the retries).
+            APIConnectionError: no connection, a broken one, or a timeout (while
+                iterating too, with ``partial``).
+            APIStreamError: while iterating, an error object sent inside the stream.
+
+        """
+        if policy is not None and policy.active:
+            from mixroute.policy_stream import PolicyChatStream
+
+            args: dict[str, Any] = {
+                "extra_headers": extra_headers,
+                "timeout": timeout,
+                "deadline": deadline,
+            }
+            first = self.send_stream(body, profile=profile, **args)
+            return PolicyChatStream(
+                first, policy, body, lambda again: self.send_stream(again, profile=profile, **args)
+            )
         http = self.http_client
         build = self._request_factory(http, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=True, deadline=deadline)
@@ -438,7 +697,7 @@ class MixrouteClient(_BaseClient):
         return ChatStream(response, decoder, reopen, secret=exchange.secret, bounds=bounds)
 
     def close(self) -> None:
-        """Close the connection pool (not a client you passed in)."""
+        """Close the connection pool (not a client you passed in); safe to call twice."""
         if self._owns_http:
             self.http_client.close()
 
@@ -461,6 +720,27 @@ class AsyncMixrouteClient(_BaseClient):
     extras), else on httpx's own transport; both honour the proxy variables and
     ``SSL_CERT_FILE``. A client you pass in as ``http_client`` is used as it is, on
     whatever loop you use it. A deadline cancels the call when it passes.
+
+    ```python
+    import asyncio
+
+    from mixroute import AsyncMixrouteClient, UserMessage
+
+
+    async def main() -> None:
+        async with AsyncMixrouteClient() as client:  # key and base URL from the environment
+            answer = await client.create("glm-5", [UserMessage("What is an API gateway?")])
+            print(answer.message.content, answer.usage)
+
+            async with client.stream("glm-5", [UserMessage("Count to three.")]) as stream:
+                async for delta in stream:
+                    print(delta.content or "", end="", flush=True)
+            print()
+            print(stream.completion.usage)
+
+
+    asyncio.run(main())
+    ```
     """
 
     __doc__ = (
@@ -468,6 +748,14 @@ class AsyncMixrouteClient(_BaseClient):
         + _SETTINGS_DOC
         + """        async_transport: ``"auto"`` (aiohttp when installed, else httpx),
             ``"aiohttp"`` or ``"httpx"``: what the client's own pool runs on.
+"""
+        + _SETTINGS_RAISES
+        + """
+    Attributes:
+        transport: what the client's own pool runs on, ``"aiohttp"`` or ``"httpx"``.
+        settings: the resolved settings (base URL, timeout, limits; the key as a
+            ``SecretStr``).
+        retry_policy: the backoff in use, with its ``max_retries``.
 """
     )
 
@@ -539,7 +827,8 @@ class AsyncMixrouteClient(_BaseClient):
     def _open_pool(self) -> httpx.AsyncClient:
         context = _default_ssl_context()
         if self.transport == "aiohttp":
-            from mixroute.aiohttp_transport import AiohttpTransport  # imports aiohttp: ~140 ms
+            # imports aiohttp: ~140 ms
+            from mixroute.aiohttp_transport import AiohttpPool, AiohttpTransport
 
             proxies = self._proxies
             transport = AiohttpTransport(
@@ -547,7 +836,8 @@ class AsyncMixrouteClient(_BaseClient):
                 limits=POOL_LIMITS,
                 proxy_for=proxies.proxy_for if proxies else None,
             )
-            return httpx.AsyncClient(
+            # Plain calls skip httpx's request and response objects (see AiohttpPool).
+            return AiohttpPool(
                 timeout=self.settings.timeout, headers=self._headers, transport=transport
             )
         # httpx's own transport reads the proxy variables itself, by the rules ProxyRules
@@ -571,11 +861,43 @@ class AsyncMixrouteClient(_BaseClient):
         profile: ModelProfile | None = None,
         **options: Unpack[ChatOptions],
     ) -> ChatCompletion:
-        """Send a chat completion and return the parsed answer."""
+        """Send a chat completion and return the parsed answer (see :meth:`MixrouteClient.create`).
+
+        A deadline cancels the call when it passes.
+
+        Args:
+            model: the model id, passed through as it is.
+            messages: typed messages or OpenAI-style dicts.
+            extra_headers: headers for this call only.
+            timeout: seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``;
+                ``None``: the client's.
+            deadline: seconds the whole call may take, retries included; ``None`` for
+                none; by default the client's.
+            profile: the model's capabilities; looked up from ``model`` when omitted.
+            **options: the request options of :class:`~mixroute.ChatOptions`.
+
+        Returns:
+            The parsed answer, a :class:`~mixroute.ChatCompletion`.
+
+        Raises:
+            InvalidRequestError: a bad model id, message or option, before sending.
+            APIStatusError: the server answered 4xx or 5xx after the retries.
+            APIConnectionError: no connection, a broken one, or a timeout
+                (:class:`~mixroute.APITimeoutError`, the deadline's too).
+            APIResponseValidationError: a 2xx answer that is not a chat completion.
+            ToolCallNotMadeError: a weakened forcing ``tool_choice`` got no tool call,
+                twice.
+
+        """
         profile = profile or get_profile(model)
-        body = build_request_body(model, messages, profile=profile, **options)
+        planned = plan_request(model, messages, profile=profile, **options)
         return await self.send(
-            body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
+            planned.body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            deadline=deadline,
+            profile=profile,
+            policy=planned.policy,
         )
 
     def stream(
@@ -595,13 +917,43 @@ class AsyncMixrouteClient(_BaseClient):
         ``async with client.stream(...) as stream:`` opens it and closes it after the
         block; ``stream = await client.stream(...)`` opens it, and you ``aclose`` it. The
         request is checked now and sent only then.
+
+        Args:
+            model: the model id, passed through as it is.
+            messages: typed messages or OpenAI-style dicts.
+            include_usage: ask for token usage in the last chunk, unless
+                ``stream_options`` is given.
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`create`; its read timeout bounds the wait for each
+                complete line.
+            deadline: seconds the whole stream may take; ``None`` for none; by default
+                the client's ``stream_deadline``.
+            profile: the model's capabilities; looked up from ``model`` when omitted.
+            **options: the request options of :class:`~mixroute.ChatOptions`.
+
+        Returns:
+            A :class:`~mixroute.stream_opener.StreamOpener`; opened, an
+            :class:`~mixroute.AsyncChatStream` of :class:`~mixroute.ChunkDelta` items.
+
+        Raises:
+            InvalidRequestError: a bad model id, message or option, raised here.
+            APIStatusError: on opening, the server refused the stream.
+            APIConnectionError: on opening or while iterating (with ``partial``), no
+                connection, a broken one, or a timeout.
+            APIStreamError: while iterating, an error object sent inside the stream.
+
         """
         profile = profile or get_profile(model)
-        body = build_request_body(
+        planned = plan_request(
             model, messages, stream=True, include_usage=include_usage, profile=profile, **options
         )
         return self.send_stream(
-            body, extra_headers=extra_headers, timeout=timeout, deadline=deadline, profile=profile
+            planned.body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+            deadline=deadline,
+            profile=profile,
+            policy=planned.policy,
         )
 
     async def send(
@@ -612,13 +964,47 @@ class AsyncMixrouteClient(_BaseClient):
         timeout: TimeoutLike = None,
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> ChatCompletion:
-        """Send a body built by :meth:`build_request` and parse the answer."""
+        """Send a body built by :meth:`build_request` and parse the answer (and ``policy``).
+
+        Args:
+            body: the request body, from :meth:`build_request` or
+                :func:`~mixroute.answer_policy.plan_request` (``.body``).
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`create`.
+            deadline: as for :meth:`create`.
+            profile: the model's capabilities; looked up from ``body["model"]`` when
+                omitted.
+            policy: the answer policy from :func:`~mixroute.answer_policy.plan_request`.
+
+        Returns:
+            The parsed answer, a :class:`~mixroute.ChatCompletion`.
+
+        Raises:
+            InvalidRequestError: the body is not JSON or a header is not ASCII text.
+            APIStatusError: the server answered 4xx or 5xx after the retries.
+            APIConnectionError: no connection, a broken one, or a timeout.
+            APIResponseValidationError: a 2xx answer that is not a chat completion.
+            ToolCallNotMadeError: the ``policy`` asked once more and still got no call.
+
+        """
+        if policy is not None and policy.active:
+            args: dict[str, Any] = {
+                "extra_headers": extra_headers,
+                "timeout": timeout,
+                "deadline": deadline,
+            }
+            first = await self.send(body, profile=profile, **args)
+
+            async def resend(again: dict[str, Any]) -> ChatCompletion:
+                return await self.send(again, profile=profile, **args)
+
+            return await policy.asettle(body, first, resend)
         http = self.http_client
         build = self._request_factory(http, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=False, deadline=deadline)
-        response, content = await send_async(http, exchange)
-        assert content is not None
+        response, content = await send_plain_async(http, exchange)
         return self._parse(response, content, profile or get_profile(str(body.get("model", ""))))
 
     def send_stream(
@@ -629,8 +1015,43 @@ class AsyncMixrouteClient(_BaseClient):
         timeout: TimeoutLike = None,
         deadline: DeadlineLike = DEFAULT,
         profile: ModelProfile | None = None,
+        policy: AnswerPolicy | None = None,
     ) -> StreamOpener:
-        """A stream for a body built with ``stream=True``: ``await`` it or ``async with`` it."""
+        """A stream for a body built with ``stream=True``: ``await`` it or ``async with`` it.
+
+        Nothing is sent until it is opened.
+
+        Args:
+            body: the request body, built with ``stream=True``.
+            extra_headers: headers for this call only.
+            timeout: as for :meth:`stream`.
+            deadline: as for :meth:`stream`.
+            profile: the model's capabilities; looked up from ``body["model"]`` when
+                omitted.
+            policy: the answer policy, applied to the answer as it streams (see
+                :mod:`mixroute.policy_stream`).
+
+        Returns:
+            A :class:`~mixroute.stream_opener.StreamOpener` for an
+            :class:`~mixroute.AsyncChatStream`.
+
+        Raises:
+            InvalidRequestError: on opening, the body is not JSON or a header not ASCII.
+            APIStatusError: on opening, the server refused the stream.
+            APIConnectionError: on opening or while iterating, no connection, a broken
+                one, or a timeout.
+            APIStreamError: while iterating, an error object sent inside the stream.
+
+        """
+        if policy is not None and policy.active:
+            from mixroute.policy_stream import open_async_policy_stream
+
+            def open_body(again: Mapping[str, Any]) -> Any:
+                return self._open_stream(again, extra_headers, timeout, deadline, profile)
+
+            return StreamOpener(
+                functools.partial(open_async_policy_stream, policy, body, open_body)
+            )
         return StreamOpener(
             functools.partial(self._open_stream, body, extra_headers, timeout, deadline, profile)
         )

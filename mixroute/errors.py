@@ -5,6 +5,7 @@ MixrouteError                      base of everything this package raises
 ├── InvalidRequestError (ValueError)   bad input, caught before anything is sent
 ├── ConfigurationError (ValueError)    a missing API key or an unusable setting
 ├── OutputTruncatedError               the answer hit the token limit before it was usable
+├── ToolCallNotMadeError               a forcing tool_choice the model cannot take went unheeded
 └── APIError                           something went wrong talking to the server
     ├── APIStatusError                 the server answered with a 4xx or 5xx status
     │   ├── BadRequestError            400
@@ -20,6 +21,9 @@ MixrouteError                      base of everything this package raises
     ├── APIStreamError                 an error object sent inside an HTTP-200 stream
     └── APIResponseValidationError     a 2xx answer that is not a chat completion
 ```
+
+:class:`MixrouteWarning` (a ``UserWarning``) is what the package warns with: a request
+sent in a weaker form than asked, such as a forcing ``tool_choice`` a model cannot take.
 
 The attribute names follow openai-python (``status_code``, ``body``, ``request_id``,
 ``response``, ``code``, ``type``, ``param``) so code written against it reads the same.
@@ -54,35 +58,65 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "MixrouteError",
+    "MixrouteWarning",
     "NotFoundError",
     "OutputTruncatedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ToolCallNotMadeError",
     "UnprocessableEntityError",
 ]
 
 
 class MixrouteError(Exception):
-    """Base class of every error raised by this package."""
+    """Base class of every error raised by this package.
+
+    Catch it to handle every failure of a call in one place; its subclasses say which.
+
+    Attributes:
+        partial: what a stream had delivered before it failed (a
+            :class:`mixroute.AssistantMessage`), if it had started; else ``None``.
+
+    """
 
     partial: AssistantMessage | None = None
     """What a stream had delivered before it failed, if it had started."""
 
 
 class InvalidRequestError(MixrouteError, ValueError):
-    """An input that cannot be sent; the message says what to change."""
+    """An input that cannot be sent; the message says what to change.
+
+    Raised before anything is sent: a bad message or content part, an option out of
+    range or of the wrong type, a misspelt option (with the closest known name), or one
+    the model's profile refuses. The adapters raise it for a bad per-call option.
+    """
 
 
 class ConfigurationError(MixrouteError, ValueError):
-    """A client setting that is missing or unusable (for example no API key)."""
+    """A client setting that is missing or unusable (for example no API key).
+
+    Raised when a client, a ``ChatMixroute`` or a ``Mixroute`` is made (or a setting of
+    one is changed): a setting given at construction is wrong, where the same mistake in
+    one call's options is an :class:`InvalidRequestError`.
+    """
 
 
 class OutputTruncatedError(MixrouteError):
     """The answer stopped at the token limit (``finish_reason`` ``length``) unfinished.
 
     Raised where a cut-off answer cannot be used, such as structured output, instead of
-    the confusing failure of parsing half a JSON object. ``raw`` is the answer as the
-    caller's framework returned it, so nothing received is lost.
+    the confusing failure of parsing half a JSON object.
+
+    Args:
+        message: the message; by default one naming the limit and what to do.
+        max_tokens: the limit the answer hit, when known.
+        raw: the answer as the caller's framework returned it.
+
+    Attributes:
+        max_tokens: the limit the answer hit, when known.
+        raw: the answer as the caller's framework returned it, so nothing received is
+            lost.
+
     """
 
     def __init__(
@@ -97,6 +131,54 @@ class OutputTruncatedError(MixrouteError):
         super().__init__(message)
         self.max_tokens = max_tokens
         self.raw = raw
+
+
+class ToolCallNotMadeError(MixrouteError):
+    """A forcing ``tool_choice`` was sent in a weaker form, and the model called no tool.
+
+    The model's profile cannot take the form asked (``"required"`` or a named tool), so
+    it was sent as the strongest form it takes (``tool_choice_fallback="degrade"``); the
+    model answered without a tool call, and again when asked once more. The message
+    says what to try.
+
+    Args:
+        model: the model id.
+        tools: the names of the tools it was to call.
+        raw: the last answer.
+
+    Attributes:
+        model: the model id.
+        tools: the names of the tools it was to call (any of them).
+        raw: the last answer (a :class:`mixroute.ChatCompletion`).
+
+    """
+
+    def __init__(self, model: str, tools: tuple[str, ...] = (), *, raw: object = None) -> None:
+        which = " or ".join(repr(name) for name in tools) if tools else "a tool"
+        super().__init__(
+            f"Model {model!r} called no tool although {which} had to be called: its profile "
+            "takes no forcing tool_choice, so the choice was sent as the strongest form it "
+            "takes, and it answered in text twice. Use a model that takes tool_choice "
+            "'required' (GPT, Claude, Gemini, Qwen, ...), reword the prompt, or pass "
+            "tool_choice_fallback='refuse' to be told before anything is sent."
+        )
+        self.model = model
+        self.tools = tools
+        self.raw = raw
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields, not its message: it crosses process boundaries intact.
+        return (type(self), (self.model, self.tools), {"raw": self.raw})
+
+
+class MixrouteWarning(UserWarning):
+    """A warning from this package: a request went out in a weaker form than asked.
+
+    Such as a forcing ``tool_choice`` sent as ``"auto"`` to a model that takes no
+    stronger one; each model and form warns once per process. Silence it with
+    ``warnings.filterwarnings("ignore", category=MixrouteWarning)``, or make it an error
+    with ``"error"``.
+    """
 
 
 class APIError(MixrouteError):
@@ -144,7 +226,17 @@ class APIError(MixrouteError):
 
 
 class APIStatusError(APIError):
-    """The server answered with an error status (4xx or 5xx)."""
+    """The server answered with an error status (4xx or 5xx).
+
+    Raised after the retries for a status that is retried (408, 409, 429, 5xx), at once
+    for the others. The subclasses name the usual statuses.
+
+    Attributes:
+        status_code: the HTTP status.
+        response: the ``httpx.Response`` (its body read).
+        request_id: the ``x-request-id`` header, to quote to support, if sent.
+
+    """
 
     def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
         super().__init__(message, request=response.request, body=body)
@@ -178,7 +270,13 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests or tokens; ``retry_after`` says how long to wait, if known."""
+    """429: too many requests or tokens; ``retry_after`` says how long to wait, if known.
+
+    Attributes:
+        retry_after: seconds to wait, from ``Retry-After`` (or ``retry-after-ms``), or
+            ``None``.
+
+    """
 
     def __init__(self, message: str, *, response: httpx.Response, body: object | None) -> None:
         super().__init__(message, response=response, body=body)
@@ -190,7 +288,11 @@ class InternalServerError(APIStatusError):
 
 
 class APIConnectionError(APIError):
-    """The server could not be reached, or the connection broke before a full answer."""
+    """The server could not be reached, or the connection broke before a full answer.
+
+    Retried (``max_retries``) when nothing of the answer had been delivered; a stream cut
+    part-way raises it with what had arrived in ``partial``.
+    """
 
     def __init__(
         self, message: str = "Connection error.", *, request: httpx.Request | None = None
@@ -199,7 +301,7 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The configured timeout ran out."""
+    """The configured timeout ran out, or the call's ``deadline`` passed."""
 
     def __init__(
         self, message: str = "Request timed out.", *, request: httpx.Request | None = None
@@ -231,6 +333,15 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
 
     A 404 or 405 that is no API's error (a bare ``404 page not found``, a web page) names
     the URL requested and, when the path looks wrong, the ``base_url`` to try.
+
+    Args:
+        response: the error response, its body read.
+
+    Returns:
+        The :class:`APIStatusError` subclass for the status (:class:`InternalServerError`
+        for any 5xx, :class:`APIStatusError` for a status without one), its message
+        ``Error code: <status> - <the server's message>``.
+
     """
     body = parse_error_body(response.content)
     message = error_message(body) or response.reason_phrase or "Error"
@@ -247,6 +358,13 @@ def parse_error_body(content: bytes) -> object | None:
     """Decode an error body: JSON when it is JSON, else its text (an HTML proxy page, say).
 
     JSON nested too deep to read safely is kept as text too.
+
+    Args:
+        content: the body's bytes.
+
+    Returns:
+        The parsed JSON, the text, or ``None`` for an empty body.
+
     """
     if not content:
         return None
@@ -260,6 +378,13 @@ def parse_error_body(content: bytes) -> object | None:
 
 def error_message(body: object | None) -> str | None:
     """Find the human message inside an error body, in any of the shapes vendors use.
+
+    Args:
+        body: the parsed body (:func:`parse_error_body`'s result).
+
+    Returns:
+        The message (with an upstream vendor's detail where a gateway nests it), else the
+        error's ``type`` or ``code``, else the body as text; ``None`` for no body.
 
     >>> error_message({"error": {"message": "Invalid model", "type": "invalid_request_error"}})
     'Invalid model'

@@ -3,11 +3,55 @@
 ``import langchain_mixroute`` without langchain-core raises ``ModuleNotFoundError:
 langchain_mixroute needs langchain-core, which is not installed (No module named
 'langchain_core'): pip install 'mixroute[langchain]'`` instead of the bare last part.
+Each adapter's ``__init__`` imports its class inside :func:`framework_required`.
 """
 
 from __future__ import annotations
 
-__all__ = ["missing_extra"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypedDict
+
+__all__ = ["ADAPTER_EXTRAS", "framework_required", "missing_extra"]
+
+
+class AdapterExtra(TypedDict):
+    """What one adapter needs: the framework's module, its distribution and our extra."""
+
+    module: str
+    distribution: str
+    extra: str
+
+
+ADAPTER_EXTRAS: dict[str, AdapterExtra] = {
+    "langchain_mixroute": {
+        "module": "langchain_core",
+        "distribution": "langchain-core",
+        "extra": "langchain",
+    },
+    "llama_index_mixroute": {
+        "module": "llama_index.core",
+        "distribution": "llama-index-core",
+        "extra": "llama-index",
+    },
+}
+"""Each adapter package, by name, and the framework it is imported with."""
+
+
+@contextmanager
+def framework_required(adapter: str) -> Iterator[None]:
+    """Import ``adapter``'s modules inside it: a missing framework names the extra.
+
+    >>> with framework_required("langchain_mixroute"):  # doctest: +SKIP
+    ...     from langchain_mixroute.chat_models import ChatMixroute
+    """
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        error = missing_extra(exc, adapter=adapter, **ADAPTER_EXTRAS[adapter])
+        if error is None:
+            raise
+        raise error from None
 
 
 def missing_extra(

@@ -28,7 +28,7 @@ import json
 from itertools import accumulate
 from typing import Any, AnyStr
 
-__all__ = ["MAX_DEPTH", "JSONTooDeep", "loads"]
+__all__ = ["MAX_DEPTH", "JSONTooDeep", "loads", "too_deep"]
 
 MAX_DEPTH = 200
 """The deepest nesting :func:`loads` accepts: ``[[1]]`` is 2 levels."""
@@ -48,22 +48,38 @@ class JSONTooDeep(ValueError):
         super().__init__(message)
 
 
-def loads(data: str | bytes) -> Any:
+def loads(data: str | bytes, *, strict: bool = True) -> Any:
     """``json.loads``, raising :class:`JSONTooDeep` for JSON nested too deep.
+
+    ``strict=False`` accepts raw control characters (a literal newline, a tab) inside
+    strings, as ``json.loads`` does with the same flag; the depth guard is the same.
 
     >>> loads('{"a": [1, {"b": "[[[["}]}')
     {'a': [1, {'b': '[[[['}]}
+    >>> loads('{"code": "a\\nb"}', strict=False)
+    {'code': 'a\\nb'}
     """
-    if (
+    if too_deep(data):
+        raise JSONTooDeep
+    try:
+        return json.loads(data) if strict else json.loads(data, strict=False)
+    except RecursionError:
+        raise JSONTooDeep("JSON nested too deep to parse with the stack left") from None
+
+
+def too_deep(data: str | bytes) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (strings skipped), unparsed.
+
+    For a caller that hands text to another parser (a partial-JSON parser, say).
+
+    >>> too_deep("[" * 201), too_deep("[1, [2]]")
+    (True, False)
+    """
+    return (
         len(data) > MAX_DEPTH
         and _more_openings_than(data, MAX_DEPTH)
         and _nests_deeper_than(_utf8(data), MAX_DEPTH)
-    ):
-        raise JSONTooDeep
-    try:
-        return json.loads(data)
-    except RecursionError:
-        raise JSONTooDeep("JSON nested too deep to parse with the stack left") from None
+    )
 
 
 def _more_openings_than(data: str | bytes, limit: int) -> bool:

@@ -29,6 +29,17 @@ StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
 class ModelProfile:
     """The capabilities of one model family, as the request builder needs them.
 
+    Frozen: get one with :func:`get_profile` (overrides included), or make a variant with
+    ``dataclasses.replace``. Both adapters take corrections as ``profile_overrides={...}``.
+
+    ```python
+    from mixroute import get_profile
+
+    profile = get_profile("deepseek-r1")
+    print(profile.structured_output_method, profile.strongest_tool_choice())
+    print(get_profile("my-new-model", {"image_inputs": True}).image_inputs)
+    ```
+
     Attributes:
         max_input_tokens: the context window, ``None`` when unknown.
         max_output_tokens: the largest completion the model may be asked for.
@@ -36,13 +47,19 @@ class ModelProfile:
         tool_choice: whether a ``tool_choice`` field is accepted at all.
         tool_choice_forms: which ``tool_choice`` values work; ``"function"`` is a named
             function (``{"type": "function", "function": {"name": …}}``).
+        thinking_tool_choice_forms: the forms that work while the model thinks (Claude's
+            extended thinking takes only ``"auto"`` and ``"none"``); ``None``: the same.
         parallel_tool_calls: whether the ``parallel_tool_calls`` field is accepted.
-        image_inputs, pdf_inputs, audio_inputs: accepted kinds of user content part.
+        image_inputs: image parts are accepted in user content.
+        pdf_inputs: PDF file parts are accepted in user content.
+        audio_inputs: audio parts are accepted in user content.
         reasoning_output: a reasoning model; its thinking comes back as
             ``reasoning_content`` where the vendor exposes it.
         reasoning_effort_levels: accepted ``reasoning_effort`` values; ``None`` means
             unknown (any string is passed through), ``()`` means the field is refused.
         structured_output: native ``response_format`` of type ``json_schema``.
+        structured_output_with_tools: ``json_schema`` works with function tools in the same
+            request (Gemini 2.x refuses the pair).
         json_mode: ``response_format`` of type ``json_object``.
         reasoning_on_history: when an earlier assistant turn sends its
             ``reasoning_content`` back: only on turns with ``tool_calls`` (Kimi, DeepSeek
@@ -63,6 +80,7 @@ class ModelProfile:
     tool_calling: bool = True
     tool_choice: bool = True
     tool_choice_forms: frozenset[str] = frozenset({"auto", "none", "required", "function"})
+    thinking_tool_choice_forms: frozenset[str] | None = None
     parallel_tool_calls: bool = True
     image_inputs: bool = False
     pdf_inputs: bool = False
@@ -70,6 +88,7 @@ class ModelProfile:
     reasoning_output: bool = False
     reasoning_effort_levels: tuple[str, ...] | None = None
     structured_output: bool = False
+    structured_output_with_tools: bool = True
     json_mode: bool = True
     reasoning_on_history: ReasoningOnHistory = "tool_calls"
     inline_think_tags: bool = False
@@ -79,11 +98,52 @@ class ModelProfile:
     web_search: str | None = None
 
     @property
+    def accepted_tool_choices(self) -> frozenset[str]:
+        """The ``tool_choice`` forms the model takes; empty when it takes none at all.
+
+        Forms are ``"auto"``, ``"none"``, ``"required"`` and ``"function"`` (a named tool):
+        ``tool_choice_forms``, or none when ``tool_choice`` is false.
+
+        >>> sorted(get_profile("glm-5").accepted_tool_choices)
+        ['auto']
+        """
+        return self.tool_choice_forms if self.tool_choice else frozenset()
+
+    def strongest_tool_choice(self, name: str | None = None) -> str | dict[str, Any] | None:
+        """The strongest ``tool_choice`` the model takes for "must call a tool".
+
+        With ``name``, for "must call this tool": the named dict where the model takes it;
+        then ``"required"``, then ``"auto"``; ``None`` when it takes no ``tool_choice``.
+        A forcing choice the model cannot take is sent as this
+        (``tool_choice_fallback="degrade"``).
+
+        Args:
+            name: the tool that must be called, or ``None`` for any tool.
+
+        Returns:
+            The ``tool_choice`` value to send, or ``None`` to send none.
+
+        >>> get_profile("gpt-4o").strongest_tool_choice("get_weather")
+        {'type': 'function', 'function': {'name': 'get_weather'}}
+        >>> get_profile("glm-5").strongest_tool_choice("get_weather")
+        'auto'
+        """
+        forms = self.accepted_tool_choices
+        if name is not None and "function" in forms:
+            return {"type": "function", "function": {"name": name}}
+        if "required" in forms:
+            return "required"
+        if "auto" in forms:
+            return "auto"
+        return None
+
+    @property
     def structured_output_method(self) -> StructuredOutputMethod:
         """How to get JSON that fits a schema: the best method the model supports.
 
         Native ``json_schema`` where supported, else a forced function call where tools
         and a forcing ``tool_choice`` work, else JSON mode (the schema goes in the prompt).
+        Both adapters' structured output uses it when no method is given.
 
         >>> get_profile("gpt-4o").structured_output_method
         'json_schema'
@@ -99,31 +159,6 @@ class ModelProfile:
         if self.tool_calling and not self.json_mode:
             return "function_calling"
         return "json_mode"
-
-    def to_langchain(self) -> dict[str, Any]:
-        """Describe the profile as a langchain-core ``ModelProfile`` dict, ``None`` values omitted.
-
-        >>> get_profile("gpt-4o").to_langchain()["max_input_tokens"]
-        128000
-        """
-        levels = self.reasoning_effort_levels
-        profile: dict[str, Any] = {
-            "max_input_tokens": self.max_input_tokens,
-            "max_output_tokens": self.max_output_tokens,
-            "text_inputs": True,
-            "text_outputs": True,
-            "image_inputs": self.image_inputs,
-            "image_url_inputs": self.image_inputs,
-            "pdf_inputs": self.pdf_inputs,
-            "audio_inputs": self.audio_inputs,
-            "reasoning_output": self.reasoning_output,
-            "reasoning_effort_levels": None if levels is None else list(levels),
-            "tool_calling": self.tool_calling,
-            "tool_choice": self.tool_calling and self.tool_choice,
-            "structured_output": self.structured_output,
-            "temperature": self.supports_temperature,
-        }
-        return {key: value for key, value in profile.items() if value is not None}
 
 
 DEFAULT_PROFILE = ModelProfile()
@@ -170,6 +205,7 @@ _CLAUDE = ModelProfile(
     json_mode=False,
     reasoning_on_history="never",
     web_search="server_tool",
+    thinking_tool_choice_forms=frozenset({"auto", "none"}),  # extended thinking
 )
 # DeepSeek API docs: 128k context, JSON Output (json_object) but no json_schema.
 _DEEPSEEK = ModelProfile(
@@ -187,6 +223,7 @@ _GEMINI = ModelProfile(
     audio_inputs=True,
     reasoning_output=True,
     structured_output=True,
+    structured_output_with_tools=False,  # Gemini 2.x: no function calling with JSON output
     reasoning_on_history="never",
 )
 # Zhipu docs: thinking via thinking.type (reasoning_content), tool_choice only "auto",
@@ -261,11 +298,18 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     ("deepseek-v3.*", _DEEPSEEK_HYBRID),
     ("deepseek-v4", replace(_DEEPSEEK_HYBRID, max_input_tokens=None)),
     ("deepseek-reasoner", replace(_DEEPSEEK_THINKING, max_output_tokens=65_536)),
-    # R1: reasoning_content, rejected back on plain turns; no JSON mode. Function calling
-    # came with R1-0528, which hosts now serve as deepseek-r1; tool_choice is undocumented.
+    # R1: reasoning_content, rejected (400) on any input message, tool-call turns included;
+    # no JSON mode. Function calling came with R1-0528, which hosts now serve as
+    # deepseek-r1; tool_choice is undocumented.
     (
         "deepseek-r1",
-        replace(_DEEPSEEK_THINKING, tool_choice=False, parallel_tool_calls=False, json_mode=False),
+        replace(
+            _DEEPSEEK_THINKING,
+            tool_choice=False,
+            parallel_tool_calls=False,
+            json_mode=False,
+            reasoning_on_history="never",
+        ),
     ),
     # The distilled Llama/Qwen checkpoints write <think> inline and have no tool template.
     (
@@ -296,8 +340,21 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     # Flash can switch thinking off ("none"); Pro cannot.
     ("gemini-2.5-flash", replace(_GEMINI, reasoning_effort_levels=("none", *_LOW_MED_HIGH))),
     # Gemini 3 thinking levels: Pro rejects "medium"; Flash answers 400 to "minimal".
-    ("gemini-3-pro", replace(_GEMINI, reasoning_effort_levels=("low", "high"))),
-    ("gemini-3-flash", replace(_GEMINI, reasoning_effort_levels=("none", *_LOW_MED_HIGH))),
+    # Gemini 3 takes function tools together with a JSON schema.
+    (
+        "gemini-3-pro",
+        replace(
+            _GEMINI, reasoning_effort_levels=("low", "high"), structured_output_with_tools=True
+        ),
+    ),
+    (
+        "gemini-3-flash",
+        replace(
+            _GEMINI,
+            reasoning_effort_levels=("none", *_LOW_MED_HIGH),
+            structured_output_with_tools=True,
+        ),
+    ),
     # --- Zhipu GLM (open.bigmodel.cn docs) ---
     ("glm", _GLM),
     ("glm-4.5", replace(_GLM, max_input_tokens=131_072, max_output_tokens=98_304)),
@@ -380,6 +437,8 @@ def _apply(profile: ModelProfile, overrides: Mapping[str, Any]) -> ModelProfile:
         changes["reasoning_effort_levels"] = tuple(changes["reasoning_effort_levels"])
     if "tool_choice_forms" in changes:
         changes["tool_choice_forms"] = frozenset(changes["tool_choice_forms"])
+    if changes.get("thinking_tool_choice_forms") is not None:
+        changes["thinking_tool_choice_forms"] = frozenset(changes["thinking_tool_choice_forms"])
     history = changes.get("reasoning_on_history", profile.reasoning_on_history)
     if history not in _HISTORY_MODES:
         raise InvalidRequestError(
@@ -402,6 +461,14 @@ def get_profile(
     >>> get_profile("deepseek-ai/DeepSeek-R1").reasoning_output
     True
 
+    Args:
+        model: the model id, as sent (``"gpt-4o"``, ``"openai/gpt-4o-mini"``).
+        overrides: fields to change, or a whole profile to use instead.
+
+    Returns:
+        The profile: the table's, :data:`DEFAULT_PROFILE`, or the table's with the
+        overrides laid over it.
+
     Raises:
         InvalidRequestError: an override names a field that does not exist, or gives
             ``reasoning_on_history`` a value outside ``ReasoningOnHistory``.
@@ -416,5 +483,15 @@ def get_profile(
 
 
 def known_families() -> list[str]:
-    """List the patterns of the table's rows, in table order (for docs and tests)."""
+    """List the patterns of the table's rows, in table order (for docs and tests).
+
+    A pattern is a model id prefix (``"gpt-4o"``) or has ``*`` for any text
+    (``"glm-*v"``).
+
+    Returns:
+        The patterns, a new list.
+
+    >>> known_families()[:2]
+    ['gpt-4o', 'gpt-4o-mini']
+    """
     return [pattern for pattern, _ in _TABLE]

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
+
+import pydantic
 
 from mixroute.errors import InvalidRequestError
 from mixroute.messages import message_to_wire
 from mixroute.profiles import ModelProfile, get_profile
 from mixroute.structured import normalize_response_format
-from mixroute.tools import normalize_tool_choice, normalize_tools
+from mixroute.tool_choice import ToolChoiceFallback, decide_tool_choice
+from mixroute.tools import normalize_tools
 
 __all__ = ["ChatOptions", "SearchOptions", "SearchParameters", "build_request_body"]
 
@@ -35,6 +38,9 @@ class SearchOptions:
         forced_search: search even when the model would not.
         enable_source: ask for the sources (``search_info``) in the answer.
         enable_citation: ask for citation marks in the text.
+
+    Raises:
+        InvalidRequestError: an unknown ``search_strategy`` or a flag that is not a bool.
 
     """
 
@@ -53,7 +59,11 @@ class SearchOptions:
             _check_bool(getattr(self, name), f"search_options.{name}")
 
     def to_wire(self) -> dict[str, Any]:
-        """The ``search_options`` object, without unset fields."""
+        """The ``search_options`` object, without unset fields.
+
+        >>> SearchOptions(forced_search=True).to_wire()
+        {'forced_search': True}
+        """
         return _without_none(self)
 
 
@@ -68,8 +78,13 @@ class SearchParameters:
         mode: ``auto`` (the model decides), ``on`` or ``off``.
         return_citations: return the sources as ``citations``.
         max_search_results: at most this many sources (1 to 50).
-        from_date, to_date: ISO dates (``YYYY-MM-DD``) bounding the search.
+        from_date: an ISO date (``YYYY-MM-DD``): search nothing older.
+        to_date: an ISO date (``YYYY-MM-DD``): search nothing newer.
         sources: source filters, such as ``[{"type": "web"}, {"type": "x"}]``.
+
+    Raises:
+        InvalidRequestError: a ``mode`` other than the three, a ``return_citations`` that
+            is not a bool, or ``max_search_results`` outside 1 to 50.
 
     """
 
@@ -100,36 +115,111 @@ class SearchParameters:
         return wire
 
 
+def search_to_wire(value: Any) -> Any:
+    """A :class:`SearchOptions` or :class:`SearchParameters` as its wire dict; else ``value``.
+
+    >>> search_to_wire(SearchParameters(mode="on"))
+    {'mode': 'on'}
+    """
+    return value.to_wire() if isinstance(value, SearchOptions | SearchParameters) else value
+
+
+SearchSetting = Annotated[dict[str, Any] | None, pydantic.BeforeValidator(search_to_wire)]
+"""The type of both adapters' ``search_options`` and ``search_parameters`` settings.
+
+They take the typed value or a dict and keep the dict, so a model's settings stay plain
+data (serialized, compared and copied as such); the core checks it when the model is made.
+"""
+
+
 class ChatOptions(TypedDict, total=False):
-    """Every option :func:`build_request_body` and the clients accept, typed."""
+    """Every option :func:`build_request_body` and the clients accept, typed.
+
+    Each is a keyword argument of ``create``, ``stream`` and ``build_request`` (and a
+    setting or call option of both adapters). ``None`` or a missing key sends nothing;
+    a value out of range, of the wrong type or refused by the model's profile raises
+    :class:`~mixroute.InvalidRequestError` naming it before anything is sent, and an
+    unknown name raises it with the closest known one ("did you mean ...?").
+    """
 
     temperature: float
+    """Sampling temperature, 0 to 2; left out for models whose profile takes none
+    (OpenAI's reasoning models)."""
     top_p: float
+    """Nucleus sampling, 0 to 1."""
     max_tokens: int
+    """The most tokens to generate (a positive int); sent as ``max_completion_tokens``
+    where the profile says so (``uses_max_completion_tokens``)."""
     max_completion_tokens: int
+    """The most tokens to generate, reasoning included, sent as it is."""
     stop: str | Sequence[str]
+    """A stop sequence or a list of them."""
     seed: int
+    """A seed for best-effort repeatable sampling."""
     n: int
+    """How many answers (choices) to generate, a positive int."""
     presence_penalty: float
+    """-2 to 2: a penalty on tokens already present."""
     frequency_penalty: float
+    """-2 to 2: a penalty on tokens by their frequency so far."""
     logit_bias: Mapping[str, float]
+    """Token id to bias, sent as it is."""
     logprobs: bool
+    """Return the log probabilities of the tokens (``choice.logprobs``)."""
     top_logprobs: int
+    """With ``logprobs``, how many likeliest tokens to list per position, 0 to 20."""
     user: str
+    """An id for the end user, sent as it is."""
     metadata: Mapping[str, str]
+    """Request metadata, sent as it is."""
     service_tier: str
+    """The vendor's service tier (``"flex"``, ...), sent as it is."""
     stream_options: Mapping[str, Any]
+    """Sent as given; with ``stream``, it replaces ``{"include_usage": true}``."""
     tools: Sequence[object]
+    """Function tools as pydantic classes, JSON schemas (named by ``title``) or OpenAI
+    tool dicts, and server tools (any other dict with a ``type``, such as Claude's
+    ``{"type": "web_search_20250305", "name": "web_search"}``), sent untouched. Two
+    function tools with one name are refused."""
     tool_choice: object
+    """``"auto"``, ``"none"``, ``"required"`` (also ``"any"`` or ``True``; ``False`` is
+    ``"none"``), a function tool's name or ``{"type": "function", "function": {"name":
+    ...}}``. A form the model's profile cannot take: see ``tool_choice_fallback``."""
     parallel_tool_calls: bool
+    """Whether the model may call several tools at once; needs ``tools``; left out for
+    models that refuse the field (o1, o3, o4-mini, DeepSeek-R1)."""
     strict: bool
+    """Make the function tools' and ``response_format``'s schemas strict."""
     response_format: object
+    """A pydantic class or JSON schema (sent as ``json_schema``), a formed
+    ``{"type": "json_schema" | "json_object" | "text", ...}`` dict, or the strings
+    ``"json_object"`` and ``"text"``. A JSON schema on a model without native
+    ``json_schema``: see ``emulate_response_format``."""
     reasoning_effort: str
+    """``"low"``, ``"medium"``, ``"high"`` or another level the model's profile lists
+    (``ModelProfile.reasoning_effort_levels``); a level it does not list, or any level
+    for a model that refuses the field, is an error."""
     enable_thinking: bool
+    """Qwen's switch for thinking on its hybrid models."""
     enable_search: bool
+    """Qwen's web search."""
     search_options: SearchOptions | Mapping[str, Any]
+    """Qwen's search settings (:class:`SearchOptions`, or a dict of its fields and more)."""
     search_parameters: SearchParameters | Mapping[str, Any]
+    """Grok's live search (:class:`SearchParameters`, or a dict of its fields and more)."""
     extra_body: Mapping[str, Any]
+    """Fields merged into the body last, over everything above (the escape hatch)."""
+    tool_choice_fallback: Literal["degrade", "refuse"]
+    """Not sent: what a forcing ``tool_choice`` the model cannot take becomes.
+    ``"degrade"`` (the default) sends the strongest form it takes
+    (:meth:`ModelProfile.strongest_tool_choice`) with a
+    :class:`~mixroute.MixrouteWarning`, asks once more if no tool was called, then raises
+    :class:`~mixroute.ToolCallNotMadeError`; ``"refuse"`` raises
+    :class:`~mixroute.InvalidRequestError` before sending."""
+    emulate_response_format: bool
+    """Not sent: whether a JSON-schema ``response_format`` on a model without native
+    ``json_schema`` is carried out by a schema tool (its call returned as the message's
+    JSON content) or JSON mode (``True``, the default), or sent as given (``False``)."""
 
 
 _PASSTHROUGH = ("user", "metadata", "service_tier", "logit_bias")
@@ -152,7 +242,7 @@ def build_request_body(
     profile: ModelProfile | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """The JSON body for ``POST /chat/completions``.
+    """The JSON body for ``POST /chat/completions``: ``plan_request(...).body``.
 
     Args:
         model: the model id, passed through as it is.
@@ -161,24 +251,63 @@ def build_request_body(
         include_usage: with ``stream``, ask for usage in the last chunk
             (``stream_options.include_usage``) unless ``stream_options`` is given.
         profile: the model's capabilities; looked up from ``model`` when omitted.
-        options: the fields of :class:`ChatOptions`.
+        **options: the fields of :class:`ChatOptions`.
+
+    Returns:
+        The JSON body, a new dict: the documented fields, the vendor fields, then
+        ``extra_body`` merged over them.
+
+    Raises:
+        InvalidRequestError: an empty model id or message list, a message or content part
+            the API cannot carry, an unknown option (with the closest known name), a value
+            out of range or of the wrong type, or an option the model's profile refuses
+            (a ``reasoning_effort`` level, a ``tool_choice`` form with
+            ``tool_choice_fallback="refuse"``).
+
+    The clients send the body with its :class:`~mixroute.answer_policy.AnswerPolicy`
+    (see :func:`~mixroute.answer_policy.plan_request`); a body sent alone gets no retry
+    of a weakened ``tool_choice`` and no reshaping of an emulated ``response_format``.
 
     >>> build_request_body("glm-5", [{"role": "user", "content": "Hi"}], temperature=0.7)
     {'model': 'glm-5', 'messages': [{'role': 'user', 'content': 'Hi'}], 'temperature': 0.7}
 
     """
+    from mixroute.answer_policy import plan_request  # it builds on wire_body below
+
+    return plan_request(
+        model, messages, stream=stream, include_usage=include_usage, profile=profile, **options
+    ).body
+
+
+def wire_body(
+    model: str,
+    messages: Sequence[Any],
+    *,
+    stream: bool,
+    include_usage: bool,
+    profile: ModelProfile | None,
+    fallback: ToolChoiceFallback = "degrade",
+    warn: bool = True,
+    **options: Any,
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The body for ``options`` as given, and the tools a weakened ``tool_choice`` must call.
+
+    The request builder proper: :func:`~mixroute.answer_policy.plan_request` calls it
+    after settling the answer policy (``fallback`` and ``warn`` are its
+    ``tool_choice`` handling, see :func:`~mixroute.tool_choice.decide_tool_choice`).
+    """
     if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model must be a non-empty string such as 'gpt-4o'.")
     unknown = options.keys() - ChatOptions.__annotations__.keys()
     if unknown:
-        raise InvalidRequestError(
-            f"Unknown option(s) {', '.join(sorted(unknown))}; pass vendor fields that have "
-            "no typed option through extra_body={...}."
-        )
+        from mixroute.options import unknown_name_error  # it reads ChatOptions from here
+
+        known = ChatOptions.__annotations__.keys()
+        raise unknown_name_error(min(unknown), known, who="Request options")
     profile = profile or get_profile(model)
     body: dict[str, Any] = {"model": model, "messages": _messages(messages, profile)}
     _sampling(body, options, profile)
-    _tools(body, options, profile)
+    must_call = _tools(body, options, profile, fallback, warn)
     _vendor(body, options, profile)
     if stream:
         body["stream"] = True
@@ -192,7 +321,7 @@ def build_request_body(
     extra = options.get("extra_body")
     if extra:
         body.update(_mapping(extra, "extra_body"))
-    return body
+    return body, must_call
 
 
 def _messages(messages: Sequence[Any], profile: ModelProfile) -> list[dict[str, Any]]:
@@ -267,7 +396,13 @@ def _sampling(body: dict[str, Any], options: Mapping[str, Any], profile: ModelPr
             body[name] = options[name]
 
 
-def _tools(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProfile) -> None:
+def _tools(
+    body: dict[str, Any],
+    options: Mapping[str, Any],
+    profile: ModelProfile,
+    fallback: ToolChoiceFallback,
+    warn: bool,
+) -> tuple[str, ...]:
     strict = options.get("strict")
     tools = normalize_tools(options.get("tools"), strict=strict)
     if tools:
@@ -275,18 +410,25 @@ def _tools(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProfi
             logger.debug("sending tools although the model's profile says it cannot call them")
         body["tools"] = tools
     choice = options.get("tool_choice")
+    must_call: tuple[str, ...] = ()
     if choice is not None:
-        allowed = profile.tool_choice_forms if profile.tool_choice else frozenset()
-        normalized = normalize_tool_choice(choice, tools, allowed_forms=allowed)
-        if normalized is not None:
-            body["tool_choice"] = normalized
+        decision = decide_tool_choice(
+            choice, tools, profile, model=body["model"], fallback=fallback, warn=warn
+        )
+        if decision.wire is not None:
+            body["tool_choice"] = decision.wire
+        must_call = decision.must_call
     if options.get("parallel_tool_calls") is not None:
         if not tools:
             raise InvalidRequestError("parallel_tool_calls is set but no tools are given.")
-        body["parallel_tool_calls"] = options["parallel_tool_calls"]
+        if profile.parallel_tool_calls:
+            body["parallel_tool_calls"] = options["parallel_tool_calls"]
+        else:  # o1/o3/o4-mini and R1 answer 400 "unsupported parameter"
+            logger.debug("dropping parallel_tool_calls: the model's profile says it is refused")
     response_format = options.get("response_format")
     if response_format is not None:
         body["response_format"] = normalize_response_format(response_format, strict=strict)
+    return must_call
 
 
 def _vendor(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProfile) -> None:

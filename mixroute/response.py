@@ -25,6 +25,7 @@ __all__ = [
     "InvalidToolCall",
     "ToolCall",
     "Usage",
+    "is_truncated",
     "parse_arguments",
     "parse_completion",
     "parse_usage",
@@ -102,8 +103,15 @@ class AssistantMessage:
         return "assistant"
 
     def to_wire(self, *, send_reasoning: bool = False) -> dict[str, Any]:
-        """The turn as an entry of a request's ``messages``."""
-        wire: dict[str, Any] = {"role": "assistant", "content": self.content}
+        """The turn as an entry of a request's ``messages``.
+
+        ``content`` is ``null`` only beside ``tool_calls``: a turn with neither sends an
+        empty string, since vendors refuse an assistant message with no content at all.
+        """
+        content = self.content
+        if content is None and not self.tool_calls:
+            content = ""
+        wire: dict[str, Any] = {"role": "assistant", "content": content}
         if self.name is not None:
             wire["name"] = self.name
         if self.tool_calls:
@@ -146,6 +154,23 @@ class ChatCompletion:
         """Why the first answer stopped: ``stop``, ``length``, ``tool_calls``, …."""
         return self.choices[0].finish_reason
 
+    @property
+    def truncated(self) -> bool:
+        """Whether the first answer was cut off at the token limit (see :func:`is_truncated`)."""
+        return is_truncated(self.choices[0].finish_reason)
+
+
+def is_truncated(finish_reason: object) -> bool:
+    """Whether an answer that stopped for ``finish_reason`` was cut off at the token limit.
+
+    For an answer held in another type (a framework's message, a stream's last chunk);
+    a :class:`ChatCompletion` says it as :attr:`ChatCompletion.truncated`.
+
+    >>> is_truncated("length"), is_truncated("stop"), is_truncated(None)
+    (True, False, False)
+    """
+    return finish_reason == "length"
+
 
 _KNOWN_TOP = frozenset(
     {"id", "model", "choices", "usage", "created", "system_fingerprint", "object", "citations"}
@@ -153,50 +178,69 @@ _KNOWN_TOP = frozenset(
 _KNOWN_MESSAGE = frozenset(
     {"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal", "name"}
 )
+_KNOWN_USAGE = frozenset({"prompt_tokens", "completion_tokens", "total_tokens"})
+
+# The parsers below run once per answer: the checks are written inline, and a JSON object
+# (a dict) passes ``isinstance(x, (dict, Mapping))`` without the slower Mapping check.
 
 
 def parse_completion(body: object, *, inline_think_tags: bool = False) -> ChatCompletion:
     """Parse a ``chat.completion`` JSON body; raise if it is not one."""
-    if not isinstance(body, Mapping) or not isinstance(body.get("choices"), list):
+    if not isinstance(body, (dict, Mapping)) or not isinstance(
+        raw_choices := body.get("choices"), list
+    ):
         raise APIResponseValidationError(
             "The server's answer is not a chat completion (no 'choices' list).", body=body
         )
-    choices = [_parse_choice(raw, i, inline_think_tags) for i, raw in enumerate(body["choices"])]
+    choices = [_parse_choice(raw, i, inline_think_tags) for i, raw in enumerate(raw_choices)]
     if not choices:
         raise APIResponseValidationError("The server's answer has no choices.", body=body)
-    found = citations_from_body(body)
+    found = citations_from_body(body) if "citations" in body or "search_info" in body else []
     for choice in choices:
-        found.extend(citations_from_annotations(choice.message.extra.get("annotations")))
-    citations = list(dict.fromkeys(found))  # once each, in order, as a stream gives them
+        annotations = choice.message.extra.get("annotations")
+        if annotations is not None:
+            found.extend(citations_from_annotations(annotations))
+    # once each, in order, as a stream gives them
+    citations = list(dict.fromkeys(found)) if found else found
+    created = body.get("created")
+    answer_id, model = body.get("id"), body.get("model")
+    fingerprint = body.get("system_fingerprint")
     return ChatCompletion(
-        id=_str(body.get("id")),
-        model=_str(body.get("model")),
+        id=answer_id if isinstance(answer_id, str) else None,
+        model=model if isinstance(model, str) else None,
         choices=choices,
         usage=parse_usage(body.get("usage")),
-        created=body.get("created") if isinstance(body.get("created"), int) else None,
-        system_fingerprint=_str(body.get("system_fingerprint")),
+        created=created if isinstance(created, int) else None,
+        system_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
         citations=citations,
-        extra={k: v for k, v in body.items() if k not in _KNOWN_TOP},
+        extra=_unknown(body, _KNOWN_TOP),
     )
 
 
 def _parse_choice(raw: object, position: int, inline_think_tags: bool) -> Choice:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, (dict, Mapping)):
         raise APIResponseValidationError(f"choices[{position}] is not an object.", body=raw)
     message = raw.get("message")
-    if not isinstance(message, Mapping):
+    if not isinstance(message, (dict, Mapping)):
         message = {}
     content = message.get("content")
     if isinstance(content, list):  # some vendors answer with parts
         content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
     # Empty text is "no text", as a stream that sent none would say.
-    content = _str(content) or None
-    reasoning = _str(message.get("reasoning_content")) or _str(message.get("reasoning")) or None
+    if not (isinstance(content, str) and content):
+        content = None
+    reasoning = message.get("reasoning_content")
+    if not (isinstance(reasoning, str) and reasoning):
+        reasoning = message.get("reasoning")
+        if not (isinstance(reasoning, str) and reasoning):
+            reasoning = None
     if inline_think_tags and content and reasoning is None:
         reasoning, content = split_think_tags(content)
         reasoning, content = reasoning or None, content or None
-    calls, invalid = parse_tool_calls(message.get("tool_calls"))
-    index = raw.get("index")
+    raw_calls = message.get("tool_calls")
+    calls, invalid = parse_tool_calls(raw_calls) if raw_calls is not None else ([], [])
+    index, finish_reason = raw.get("index"), raw.get("finish_reason")
+    refusal, name = message.get("refusal"), message.get("name")
     return Choice(
         index=index if isinstance(index, int) else position,
         message=AssistantMessage(
@@ -204,11 +248,11 @@ def _parse_choice(raw: object, position: int, inline_think_tags: bool) -> Choice
             reasoning=reasoning,
             tool_calls=calls,
             invalid_tool_calls=invalid,
-            refusal=_str(message.get("refusal")),
-            name=_str(message.get("name")),
-            extra={k: v for k, v in message.items() if k not in _KNOWN_MESSAGE},
+            refusal=refusal if isinstance(refusal, str) else None,
+            name=name if isinstance(name, str) else None,
+            extra=_unknown(message, _KNOWN_MESSAGE),
         ),
-        finish_reason=_str(raw.get("finish_reason")),
+        finish_reason=finish_reason if isinstance(finish_reason, str) else None,
         logprobs=raw.get("logprobs"),
     )
 
@@ -244,12 +288,18 @@ def parse_tool_calls(raw: object) -> tuple[list[ToolCall], list[InvalidToolCall]
 def parse_arguments(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """Parse tool-call arguments: ``(dict, None)``, or ``(None, what is wrong)``.
 
-    Empty text means no arguments, as several vendors send for argument-less tools.
+    Empty text means no arguments, as several vendors send for argument-less tools. Raw
+    control characters inside strings are accepted (a literal newline in generated code
+    is common from real models), as LangChain's own parser accepts them; text that is not
+    JSON is still an error, with the reason.
+
+    >>> parse_arguments('{"code": "print(1)\\nprint(2)"}')
+    ({'code': 'print(1)\\nprint(2)'}, None)
     """
     if not text.strip():
         return {}, None
     try:
-        value = jsonsafe.loads(text)
+        value = jsonsafe.loads(text, strict=False)
     except ValueError as exc:  # jsonsafe.JSONTooDeep included: the call is invalid
         return None, f"Arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
@@ -259,35 +309,39 @@ def parse_arguments(text: str) -> tuple[dict[str, Any] | None, str | None]:
 
 def parse_usage(raw: object) -> Usage | None:
     """Read a ``usage`` object, including cached and reasoning token details."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, (dict, Mapping)):
         return None
-    prompt = _int(raw.get("prompt_tokens"))
-    completion = _int(raw.get("completion_tokens"))
-    total = _int(raw.get("total_tokens"))
-    prompt_details = raw.get("prompt_tokens_details")
-    completion_details = raw.get("completion_tokens_details")
-    cached = prompt_details.get("cached_tokens") if isinstance(prompt_details, Mapping) else None
+    prompt = raw.get("prompt_tokens")
+    if not isinstance(prompt, int) or isinstance(prompt, bool):
+        prompt = 0
+    completion = raw.get("completion_tokens")
+    if not isinstance(completion, int) or isinstance(completion, bool):
+        completion = 0
+    total = raw.get("total_tokens")
+    if not isinstance(total, int) or isinstance(total, bool):
+        total = 0
+    details = raw.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
     if cached is None:  # DeepSeek reports cache hits at the top level
         cached = raw.get("prompt_cache_hit_tokens")
-    reasoning = (
-        completion_details.get("reasoning_tokens")
-        if isinstance(completion_details, Mapping)
-        else None
-    )
-    known = {"prompt_tokens", "completion_tokens", "total_tokens"}
+    details = raw.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
     return Usage(
         prompt_tokens=prompt,
         completion_tokens=completion,
         total_tokens=total or prompt + completion,
         cached_tokens=cached if isinstance(cached, int) else None,
         reasoning_tokens=reasoning if isinstance(reasoning, int) else None,
-        extra={k: v for k, v in raw.items() if k not in known},
+        extra={k: v for k, v in raw.items() if k not in _KNOWN_USAGE},
     )
+
+
+def _unknown(fields: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    """The fields not in ``known``, kept as they came (most answers have none)."""
+    if fields.keys() <= known:
+        return {}
+    return {k: v for k, v in fields.items() if k not in known}
 
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -76,7 +76,8 @@ class RetryPolicy:
         initial_delay: the base wait before the first retry, in seconds.
         max_delay: the cap on a computed wait, in seconds.
         jitter: a function returning a number in [0, 1); injectable so tests are exact.
-        sleep, asleep: how the sync and async clients wait; injectable for tests.
+        sleep: how the sync client waits; injectable for tests.
+        asleep: how the async client waits; injectable for tests.
 
     """
 

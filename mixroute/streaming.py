@@ -63,6 +63,20 @@ class StreamDecoder:
 
     def feed(self, data: bytes) -> list[ChunkDelta]:
         """Decode the next bytes; return the deltas they complete."""
+        events = self.events(data)
+        if not events:
+            return []
+        if len(events) == 1:
+            return self._event(events[0])
+        return self._events(events)
+
+    def events(self, data: bytes) -> list[ServerSentEvent]:
+        """Decode the next bytes into events, not read yet: :meth:`event_deltas` reads one.
+
+        The streams read a network read's events one at a time, as they hand out the
+        deltas, so that the accumulator's state is always that of the last delta handed
+        out (``stream.message`` is the answer so far, not so far plus the rest of a read).
+        """
         if self.error is not None:
             raise self.error
         if self._head is not None and len(self._head) < _HEAD_LIMIT:
@@ -75,12 +89,13 @@ class StreamDecoder:
                 "bytes; it was not read further. Raise max_line_bytes if such chunks are "
                 "expected."
             ) from None
-        if not events:
-            return []
-        self._head = None
-        if len(events) == 1:
-            return self._event(events[0])
-        return self._events(events)
+        if events:
+            self._head = None
+        return events
+
+    def event_deltas(self, event: ServerSentEvent) -> list[ChunkDelta]:
+        """Read one event of :meth:`events` into the accumulator; return its deltas."""
+        return self._event(event)
 
     def end(self, request: httpx.Request | None = None) -> list[ChunkDelta]:
         """Flush at the end of the body; raise if it ended before the answer did.
@@ -260,7 +275,7 @@ class _StreamBase:
 
     @property
     def message(self) -> AssistantMessage:
-        """The assembled first answer so far."""
+        """The first answer as of the last delta handed out (cheap to read after each)."""
         return self._decoder.accumulator.message()
 
     def _new_decoder(self) -> StreamDecoder:
@@ -356,13 +371,14 @@ class ChatStream(_StreamBase):
             decoder = self._decoder
             try:
                 for data in self._chunks():
-                    for delta in decoder.feed(data):
-                        self._delivered = True
-                        yield delta
-                        if self._stopped:  # closed by the caller inside the loop
-                            return
-                    if decoder.error is not None:
-                        raise decoder.error
+                    # Event by event: the accumulator reads each just before its deltas
+                    # are handed out (an error event raises after those before it).
+                    for event in decoder.events(data):
+                        for delta in decoder.event_deltas(event):
+                            self._delivered = True
+                            yield delta
+                            if self._stopped:  # closed by the caller inside the loop
+                                return
                 for delta in decoder.end(self._request()):
                     self._delivered = True
                     yield delta
@@ -462,6 +478,7 @@ class AsyncChatStream(_StreamBase):
         super().__init__(response, decoder, secret, bounds)
         self._reopen = reopen
         self._pending: list[ChunkDelta] = []
+        self._events: list[ServerSentEvent] = []  # of the last read, not read yet, reversed
         self._raw: AsyncIterator[bytes] | None = None
 
     def __aiter__(self) -> AsyncChatStream:
@@ -473,13 +490,18 @@ class AsyncChatStream(_StreamBase):
             if self._stopped:
                 raise StopAsyncIteration
             try:
-                deltas = await self._read()
+                events = self._events
+                if events:  # one event at a time, as the sync stream reads them
+                    deltas = self._decoder.event_deltas(events.pop())
+                else:
+                    deltas = await self._read()
             except _STREAM_FAILURES as exc:
                 if self._stopped:  # closed by the caller while reading
                     raise StopAsyncIteration from None
                 if isinstance(exc, httpx.StreamError):  # read elsewhere: a usage error
                     raise
                 error = self._failure(exc)
+                self._events.clear()
                 await self._close_response()
                 if (
                     self._delivered
@@ -525,7 +547,12 @@ class AsyncChatStream(_StreamBase):
             deltas = self._feed_pieces(decoder, self._pieces(self._content, None))
             return deltas if decoder.error is not None else deltas + decoder.end(self._request())
         if self._content is None:
-            return decoder.feed(self._seen(data))
+            events = decoder.events(self._seen(data))
+            if len(events) == 1:
+                return decoder.event_deltas(events[0])
+            events.reverse()
+            self._events = events
+            return []
         return self._feed_pieces(decoder, self._pieces(self._content, data))
 
     @staticmethod
@@ -574,6 +601,7 @@ class AsyncChatStream(_StreamBase):
         """Close the response, returning its connection to the pool."""
         self._stopped = True
         self._pending.clear()
+        self._events.clear()
         await self._close_response()
 
     async def __aenter__(self) -> AsyncChatStream:

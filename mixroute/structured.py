@@ -30,10 +30,12 @@ __all__ = [
     "copy_json",
     "describe_value",
     "is_model_class",
+    "json_answer_instruction",
     "json_schema_of",
     "normalize_response_format",
     "response_format_for",
     "schema_name",
+    "strip_code_fence",
     "to_strict_json_schema",
 ]
 
@@ -188,6 +190,37 @@ def response_format_for(
     if strict is not None:
         spec["strict"] = strict
     return {"type": "json_schema", "json_schema": spec}
+
+
+def json_answer_instruction(schema: Mapping[str, Any] | None) -> str:
+    """The instruction that asks for JSON in the prompt (JSON mode), with the schema if any.
+
+    Both the core's emulated ``response_format`` and the adapters' ``json_mode`` method
+    put it in the system prompt, since a model in JSON mode sees no schema otherwise.
+
+    >>> json_answer_instruction(None)
+    'Answer with a single JSON object and nothing else.'
+    """
+    ask = "Answer with a single JSON object and nothing else."
+    if schema is None:
+        return ask
+    return f"{ask} It must match this JSON schema:\n{json.dumps(schema, ensure_ascii=False)}"
+
+
+def strip_code_fence(text: str) -> str:
+    """The JSON inside a Markdown code fence, as models in JSON mode sometimes answer.
+
+    Text that is not fenced comes back stripped of surrounding blanks.
+
+    >>> strip_code_fence('```json\n{"a": 1}\n```')
+    '{"a": 1}'
+    """
+    stripped = text.strip()
+    if not stripped.startswith("```") or not stripped.endswith("```"):
+        return stripped
+    inner = stripped[3:-3]
+    newline = inner.find("\n")
+    return (inner[newline + 1 :] if newline >= 0 else inner).strip()
 
 
 def normalize_response_format(value: object, *, strict: bool | None = None) -> dict[str, Any]:

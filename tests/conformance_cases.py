@@ -1,18 +1,21 @@
-"""The conformance table: one set of cases that both framework adapters must send alike.
+"""The conformance table: one set of cases that the core and both adapters must send alike.
 
 Framework-free data. Each :class:`ConformanceCase` gives a model, its settings, a
 conversation in a neutral form, the tools and per-call options, each set explicitly (so no
 framework default, such as LlamaIndex's habit of sending ``parallel_tool_calls`` with
-tools, can make the adapters differ), and the exact request body both must produce.
+tools, can make the layers differ), and the exact request body all three must produce.
+``tests/test_conformance.py`` runs every case through every layer; the drivers that turn a
+case into each layer's types and calls are in ``tests/support/conformance_drivers.py``.
 
-How a test drives a case through its adapter:
+How a driver sends a case through its layer:
 
-- ``settings``: keyword arguments of the chat model / LLM constructor, under the core's
-  option names (``temperature``, ``max_tokens``, ``stop``, ``seed``, ``reasoning_effort``,
+- ``settings``: keyword arguments of the chat model / LLM constructor (for the core, the
+  caller's default options), under the core's option names (``temperature``, ``max_tokens``, ``stop``, ``seed``, ``reasoning_effort``,
   ``enable_thinking``, ``enable_search``, ``search_options``, ``search_parameters``,
   ``strict``, ``extra_body``, ``server_tools``, ``stream_usage``).
 - ``messages``: neutral dicts, converted to the framework's own message types —
-  ``{"role": "system" | "user" | "assistant" | "tool", "content": str | [part, ...]}``;
+  ``{"role": "system" | "developer" | "user" | "assistant" | "tool", "content": str |
+  [part, ...]}``;
   parts are ``{"type": "text", "text"}``, ``{"type": "image", "url"}``,
   ``{"type": "image", "data" (base64), "mime_type"}``, ``{"type": "file", "url"}``,
   ``{"type": "file", "data" (base64), "mime_type", "filename"}``,
@@ -36,7 +39,7 @@ __all__ = ["CASES", "ConformanceCase"]
 
 @dataclass(frozen=True)
 class ConformanceCase:
-    """One request both adapters must build identically."""
+    """One request the core and both adapters must build identically."""
 
     name: str
     model: str
@@ -56,6 +59,18 @@ WAV_B64 = base64.b64encode(b"RIFF\x00\x00\x00\x00WAVEfmt ").decode()
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant"}
 HELLO = {"role": "user", "content": "Hello"}
+# Plain text turns, the same in the neutral form and on the wire.
+NAME_CONVERSATION = [
+    SYSTEM,
+    {"role": "user", "content": "Hi, I'm Ann."},
+    {"role": "assistant", "content": "Hello Ann!"},
+    {"role": "user", "content": "What is my name?"},
+]
+EMPTY_TURN_CONVERSATION = [
+    HELLO,
+    {"role": "assistant", "content": ""},
+    {"role": "user", "content": "Hi?"},
+]
 WEATHER = {
     "type": "function",
     "function": {
@@ -87,6 +102,12 @@ WIRE_CALL = {
     "type": "function",
     "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
 }
+TIME_CALL = {"id": "call_2", "name": "get_time", "arguments": {"city": "Paris"}}
+WIRE_TIME_CALL = {
+    "id": "call_2",
+    "type": "function",
+    "function": {"name": "get_time", "arguments": '{"city": "Paris"}'},
+}
 ANSWER_SCHEMA = {
     "type": "json_schema",
     "json_schema": {
@@ -100,10 +121,16 @@ ANSWER_SCHEMA = {
 }
 
 
-def _tool_conversation(reasoning: str | None = None) -> list[dict[str, Any]]:
-    assistant: dict[str, Any] = {"role": "assistant", "content": "", "tool_calls": [CALL]}
+def _tool_conversation(reasoning: str | None = None, *, wire: bool = False) -> list[dict[str, Any]]:
+    """The weather question, the call and its result: neutral, or as sent (``wire``)."""
+    call, key = (WIRE_CALL, "reasoning_content") if wire else (CALL, "reasoning")
+    assistant: dict[str, Any] = {
+        "role": "assistant",
+        "content": None if wire else "",
+        "tool_calls": [call],
+    }
     if reasoning is not None:
-        assistant["reasoning"] = reasoning
+        assistant[key] = reasoning
     return [
         {"role": "user", "content": "Weather in Paris?"},
         assistant,
@@ -111,15 +138,49 @@ def _tool_conversation(reasoning: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
-def _wire_tool_conversation(reasoning: str | None = None) -> list[dict[str, Any]]:
-    assistant: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [WIRE_CALL]}
-    if reasoning is not None:
-        assistant["reasoning_content"] = reasoning
-    return [
-        {"role": "user", "content": "Weather in Paris?"},
-        assistant,
-        {"role": "tool", "content": "18 C, sunny", "tool_call_id": "call_1"},
-    ]
+def _tool_case(
+    name: str,
+    model: str,
+    question: str,
+    tools: list[dict[str, Any]],
+    tool_choice: str,
+    *,
+    parallel_tool_calls: bool,
+    sent_choice: str | dict[str, Any] | None = None,
+    sent_tools: list[dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
+    stream: bool = False,
+    sent: dict[str, Any] | None = None,
+) -> ConformanceCase:
+    """One question asked with ``tools`` bound.
+
+    The body sends the question, the tools (``sent_tools`` if given), ``tool_choice`` as
+    ``sent_choice`` (by default as given) and ``parallel_tool_calls``; ``sent`` adds fields
+    to the body, a ``None`` in it removing one.
+    """
+    expected: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": question}],
+        "tools": sent_tools or tools,
+        "tool_choice": tool_choice if sent_choice is None else sent_choice,
+        "parallel_tool_calls": parallel_tool_calls,
+    }
+    for key, value in (sent or {}).items():
+        if value is None:
+            del expected[key]
+        else:
+            expected[key] = value
+    return ConformanceCase(
+        name=name,
+        model=model,
+        messages=[{"role": "user", "content": question}],
+        expected=expected,
+        settings=settings or {},
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel_tool_calls,
+        stream=stream,
+    )
 
 
 CASES: list[ConformanceCase] = [
@@ -142,22 +203,8 @@ CASES: list[ConformanceCase] = [
         name="multi-turn conversation",
         model="deepseek-v3",
         settings={"temperature": 0.0},
-        messages=[
-            SYSTEM,
-            {"role": "user", "content": "Hi, I'm Ann."},
-            {"role": "assistant", "content": "Hello Ann!"},
-            {"role": "user", "content": "What is my name?"},
-        ],
-        expected={
-            "model": "deepseek-v3",
-            "messages": [
-                SYSTEM,
-                {"role": "user", "content": "Hi, I'm Ann."},
-                {"role": "assistant", "content": "Hello Ann!"},
-                {"role": "user", "content": "What is my name?"},
-            ],
-            "temperature": 0.0,
-        },
+        messages=NAME_CONVERSATION,
+        expected={"model": "deepseek-v3", "messages": NAME_CONVERSATION, "temperature": 0.0},
     ),
     ConformanceCase(
         name="o-series: max_completion_tokens and no temperature",
@@ -269,50 +316,30 @@ CASES: list[ConformanceCase] = [
             ],
         },
     ),
-    ConformanceCase(
-        name="tools with tool_choice auto, no parallel calls",
-        model="gpt-4o",
-        messages=[{"role": "user", "content": "What is the weather in Shanghai?"}],
-        tools=[WEATHER],
-        tool_choice="auto",
+    _tool_case(
+        "tools with tool_choice auto, no parallel calls",
+        "gpt-4o",
+        "What is the weather in Shanghai?",
+        [WEATHER],
+        "auto",
         parallel_tool_calls=False,
-        expected={
-            "model": "gpt-4o",
-            "messages": [{"role": "user", "content": "What is the weather in Shanghai?"}],
-            "tools": [WEATHER],
-            "tool_choice": "auto",
-            "parallel_tool_calls": False,
-        },
     ),
-    ConformanceCase(
-        name="tool_choice required with parallel calls",
-        model="gpt-4o",
-        messages=[{"role": "user", "content": "Weather and time in Paris?"}],
-        tools=[WEATHER, TIME],
-        tool_choice="required",
+    _tool_case(
+        "tool_choice required with parallel calls",
+        "gpt-4o",
+        "Weather and time in Paris?",
+        [WEATHER, TIME],
+        "required",
         parallel_tool_calls=True,
-        expected={
-            "model": "gpt-4o",
-            "messages": [{"role": "user", "content": "Weather and time in Paris?"}],
-            "tools": [WEATHER, TIME],
-            "tool_choice": "required",
-            "parallel_tool_calls": True,
-        },
     ),
-    ConformanceCase(
-        name="tool_choice naming a tool",
-        model="claude-sonnet-4-5-20250929",
-        messages=[{"role": "user", "content": "Weather in Paris?"}],
-        tools=[WEATHER, TIME],
-        tool_choice="get_weather",
+    _tool_case(
+        "tool_choice naming a tool",
+        "claude-sonnet-4-5-20250929",
+        "Weather in Paris?",
+        [WEATHER, TIME],
+        "get_weather",
         parallel_tool_calls=False,
-        expected={
-            "model": "claude-sonnet-4-5-20250929",
-            "messages": [{"role": "user", "content": "Weather in Paris?"}],
-            "tools": [WEATHER, TIME],
-            "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
-            "parallel_tool_calls": False,
-        },
+        sent_choice={"type": "function", "function": {"name": "get_weather"}},
     ),
     ConformanceCase(
         name="strict tools",
@@ -357,7 +384,7 @@ CASES: list[ConformanceCase] = [
         name="tool-call history and results",
         model="gpt-4o",
         messages=_tool_conversation(),
-        expected={"model": "gpt-4o", "messages": _wire_tool_conversation()},
+        expected={"model": "gpt-4o", "messages": _tool_conversation(wire=True)},
     ),
     ConformanceCase(
         name="reasoning goes back on a tool-call turn (kimi-k2.5)",
@@ -365,14 +392,14 @@ CASES: list[ConformanceCase] = [
         messages=_tool_conversation(reasoning="Use the weather tool."),
         expected={
             "model": "kimi-k2.5",
-            "messages": _wire_tool_conversation(reasoning="Use the weather tool."),
+            "messages": _tool_conversation(reasoning="Use the weather tool.", wire=True),
         },
     ),
     ConformanceCase(
         name="reasoning stays home for claude",
         model="claude-sonnet-4-5-20250929",
         messages=_tool_conversation(reasoning="Use the weather tool."),
-        expected={"model": "claude-sonnet-4-5-20250929", "messages": _wire_tool_conversation()},
+        expected={"model": "claude-sonnet-4-5-20250929", "messages": _tool_conversation(wire=True)},
     ),
     ConformanceCase(
         name="response_format json_schema per call",
@@ -384,6 +411,107 @@ CASES: list[ConformanceCase] = [
             "messages": [{"role": "user", "content": "Return a JSON with a summary field"}],
             "response_format": ANSWER_SCHEMA,
         },
+    ),
+    ConformanceCase(
+        name="call options laid over the settings",
+        model="gpt-4o",
+        settings={"temperature": 0.5, "stop": ["A"], "extra_body": {"a": 1}},
+        messages=[HELLO],
+        call_options={"temperature": 0.1, "stop": ["B"], "extra_body": {"b": 2}},
+        expected={
+            "model": "gpt-4o",
+            "messages": [HELLO],
+            "temperature": 0.1,
+            "stop": ["B"],
+            "a": 1,
+            "b": 2,
+        },
+    ),
+    _tool_case(
+        "server tools come after the call's tools",
+        "claude-sonnet-4-5-20250929",
+        "Weather in Paris, and the news?",
+        [WEATHER],
+        "auto",
+        parallel_tool_calls=False,
+        settings={"server_tools": [WEB_SEARCH]},
+        sent_tools=[WEATHER, WEB_SEARCH],
+    ),
+    ConformanceCase(
+        name="two tool calls with text beside them, and their results",
+        model="gpt-4o",
+        messages=[
+            {"role": "user", "content": "Weather and time in Paris?"},
+            {"role": "assistant", "content": "Let me check.", "tool_calls": [CALL, TIME_CALL]},
+            {"role": "tool", "content": "18 C, sunny", "tool_call_id": "call_1"},
+            {"role": "tool", "content": "noon", "tool_call_id": "call_2"},
+        ],
+        expected={
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "user", "content": "Weather and time in Paris?"},
+                {
+                    "role": "assistant",
+                    "content": "Let me check.",
+                    "tool_calls": [WIRE_CALL, WIRE_TIME_CALL],
+                },
+                {"role": "tool", "content": "18 C, sunny", "tool_call_id": "call_1"},
+                {"role": "tool", "content": "noon", "tool_call_id": "call_2"},
+            ],
+        },
+    ),
+    ConformanceCase(
+        name="an empty assistant turn is an empty string, not null",
+        model="gpt-4o",
+        messages=EMPTY_TURN_CONVERSATION,
+        expected={"model": "gpt-4o", "messages": EMPTY_TURN_CONVERSATION},
+    ),
+    _tool_case(
+        "tool_choice required on a model that takes only auto is sent as auto",
+        "glm-5",
+        "Weather in Paris?",
+        [WEATHER],
+        "required",
+        parallel_tool_calls=False,
+        sent_choice="auto",
+    ),
+    _tool_case(
+        "a named tool_choice on a model that takes only auto is sent as auto",
+        "glm-5",
+        "Weather in Paris?",
+        [WEATHER, TIME],
+        "get_weather",
+        parallel_tool_calls=False,
+        sent_choice="auto",
+    ),
+    _tool_case(
+        "streamed tool calls",
+        "gpt-4o",
+        "Weather and time in Paris?",
+        [WEATHER, TIME],
+        "required",
+        parallel_tool_calls=True,
+        stream=True,
+        sent={"stream": True, "stream_options": {"include_usage": True}},
+    ),
+    ConformanceCase(
+        name="developer instructions for a reasoning model",
+        model="o3-mini",
+        messages=[{"role": "developer", "content": "Answer in one line."}, HELLO],
+        expected={
+            "model": "o3-mini",
+            "messages": [{"role": "developer", "content": "Answer in one line."}, HELLO],
+        },
+    ),
+    _tool_case(
+        "parallel_tool_calls is left out for a model that does not take it",
+        "o3-mini",
+        "Weather in Paris?",
+        [WEATHER],
+        "auto",
+        parallel_tool_calls=False,
+        settings={"max_tokens": 50},
+        sent={"max_completion_tokens": 50, "parallel_tool_calls": None},
     ),
     ConformanceCase(
         name="streaming with usage",

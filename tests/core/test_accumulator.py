@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mixroute.accumulator import ChunkDelta, StreamAccumulator, ToolCallDelta
+from mixroute.accumulator import ARGUMENTS_ARRIVING, ChunkDelta, StreamAccumulator, ToolCallDelta
 from mixroute.citations import Citation
 from mixroute.errors import APIStreamError, MixrouteError
 from mixroute.response import ChatCompletion, InvalidToolCall, ToolCall, Usage, parse_completion
@@ -856,3 +856,80 @@ def test_garbage_gives_a_result_or_a_typed_error(chunks: list[dict[str, Any]]) -
     except MixrouteError:
         pass
     _check_types(accumulator.completion())
+
+
+# --- reading the answer so far after every chunk ------------------------------------------
+
+
+def test_message_read_after_every_chunk_is_the_answer_so_far() -> None:
+    # A stream reader (LlamaIndex's responses) reads message() after each chunk: the text
+    # is joined from the pieces since the last read, and only changed calls parsed again.
+    chunks = [
+        chunk({"role": "assistant", "reasoning_content": "Let "}),
+        chunk({"reasoning_content": "me see."}),
+        chunk({"content": "It "}),
+        chunk({"tool_calls": [call_fragment(0, id="call_1", name="f", arguments='{"a"')]}),
+        chunk({"content": "is "}),
+        chunk({"tool_calls": [call_fragment(0, arguments=": 1}")]}),
+        chunk({"tool_calls": [call_fragment(1, id="call_2", name="g", arguments="{}")]}),
+        chunk({"content": "done."}),
+        chunk({"refusal": "no"}),
+        chunk(finish_reason="tool_calls"),
+        {"id": "chatcmpl-1", "choices": [], "usage": {"prompt_tokens": 1, "total_tokens": 2}},
+    ]
+    accumulator = StreamAccumulator()
+    deltas: list[ChunkDelta] = []
+    for item in chunks:
+        deltas.extend(accumulator.feed(item))
+        message = accumulator.message()
+        assert message.content == (joined(deltas, "content") or None)
+        assert message.reasoning == (joined(deltas, "reasoning") or None)
+        assert message.refusal == (joined(deltas, "refusal") or None)
+        arguments: dict[int, str] = {}
+        for delta in deltas:
+            for fragment in delta.tool_calls or ():
+                arguments[fragment.index] = arguments.get(fragment.index, "") + fragment.arguments
+        seen = [c.raw_arguments for c in message.tool_calls]
+        seen += [c.arguments for c in message.invalid_tool_calls]
+        assert sorted(seen, key=str) == sorted(arguments.values(), key=str)
+    final = accumulator.message()
+    assert [(c.id, c.name, c.arguments) for c in final.tool_calls] == [
+        ("call_1", "f", {"a": 1}),
+        ("call_2", "g", {}),
+    ]
+    assert final.invalid_tool_calls == []
+    assert final == feed_all(chunks)[0].message()  # read once at the end: the same answer
+
+
+def test_a_call_read_while_partial_is_parsed_again_when_it_grows() -> None:
+    accumulator = StreamAccumulator()
+    accumulator.feed(chunk({"tool_calls": [call_fragment(0, id="c", name="f", arguments='{"a":')]}))
+    [partial] = accumulator.message().invalid_tool_calls
+    assert partial.arguments == '{"a":'
+    accumulator.feed(chunk({"tool_calls": [call_fragment(0, arguments=" 2}")]}))
+    message = accumulator.message()
+    assert message.invalid_tool_calls == []
+    assert [(c.arguments, c.raw_arguments) for c in message.tool_calls] == [({"a": 2}, '{"a": 2}')]
+
+
+def test_arguments_still_arriving_are_not_parsed_until_the_answer_ends() -> None:
+    # Parsing unfinished arguments on every read would scan them each time: a call whose
+    # text cannot be a whole object yet is shown as arriving, and parsed once it ends.
+    accumulator = StreamAccumulator()
+    accumulator.feed(
+        chunk({"tool_calls": [call_fragment(0, id="c", name="f", arguments='{"a": "x')]})
+    )
+    [arriving] = accumulator.message().invalid_tool_calls
+    assert (arriving.arguments, arriving.error) == ('{"a": "x', ARGUMENTS_ARRIVING)
+    accumulator.feed(chunk(finish_reason="length"))  # cut off: now it is parsed
+    [cut] = accumulator.message().invalid_tool_calls
+    assert cut.arguments == '{"a": "x'
+    assert cut.error.startswith("Arguments are not valid JSON")
+
+
+def test_a_stream_ending_without_finish_reason_parses_its_calls() -> None:
+    accumulator = StreamAccumulator()
+    accumulator.feed(chunk({"tool_calls": [call_fragment(0, id="c", name="f", arguments="oops")]}))
+    assert accumulator.message().invalid_tool_calls[0].error == ARGUMENTS_ARRIVING
+    accumulator.finish()
+    assert accumulator.message().invalid_tool_calls[0].error.startswith("Arguments are not valid")

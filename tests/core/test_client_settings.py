@@ -154,3 +154,12 @@ def test_the_async_deadline_cancels_a_dripping_answer(transport: str) -> None:
         with pytest.raises(APITimeoutError, match=r"deadline of 0\.3 s"):
             asyncio.run(call(server.base_url))
         assert time.monotonic() - started < 1.5
+
+
+def test_a_missing_ca_file_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx would raise a bare FileNotFoundError; the setting's name says what to fix.
+    from mixroute import ConfigurationError, MixrouteClient
+
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca-bundle.pem")
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_FILE='/nonexistent/ca-bundle\.pem'"):
+        MixrouteClient(api_key="sk-test-0000000000000000")

@@ -16,43 +16,6 @@ from mixroute.profiles import (
     known_families,
 )
 
-# The keys of langchain-core's ModelProfile TypedDict (langchain_core 1.x,
-# language_models/model_profile.py), hard-coded because langchain may not be installed.
-LANGCHAIN_PROFILE_KEYS = frozenset(
-    {
-        "name",
-        "status",
-        "release_date",
-        "last_updated",
-        "open_weights",
-        "max_input_tokens",
-        "text_inputs",
-        "image_inputs",
-        "image_url_inputs",
-        "pdf_inputs",
-        "audio_inputs",
-        "video_inputs",
-        "image_tool_message",
-        "pdf_tool_message",
-        "max_output_tokens",
-        "reasoning_output",
-        "reasoning_effort_levels",
-        "reasoning_effort_default",
-        "text_outputs",
-        "image_outputs",
-        "audio_outputs",
-        "video_outputs",
-        "tool_calling",
-        "tool_choice",
-        "tool_call_streaming",
-        "mid_conversation_system_messages",
-        "mid_conversation_tools",
-        "structured_output",
-        "attachment",
-        "temperature",
-    }
-)
-
 # Every model id named in mixroute-api.md, with the family facts a request depends on.
 DOCUMENTED_MODELS: dict[str, dict[str, Any]] = {
     "gpt-4o": {
@@ -101,7 +64,7 @@ DOCUMENTED_MODELS: dict[str, dict[str, Any]] = {
     },
     "deepseek-r1": {
         "reasoning_output": True,
-        "reasoning_on_history": "tool_calls",
+        "reasoning_on_history": "never",
         "structured_output": False,
         "json_mode": False,
     },
@@ -354,37 +317,6 @@ def test_repeated_lookups_return_the_cached_profile() -> None:
     first = get_profile("claude-sonnet-4-5-20250929")
     assert get_profile("claude-sonnet-4-5-20250929") is first
     assert _match.cache_info().hits > before
-
-
-@pytest.mark.parametrize("model", [*DOCUMENTED_MODELS, "unknown-model", "o1-mini", "gpt-5"])
-def test_to_langchain_uses_only_langchain_keys(model: str) -> None:
-    profile = get_profile(model).to_langchain()
-    assert set(profile) <= LANGCHAIN_PROFILE_KEYS
-    assert None not in profile.values()
-    assert profile["text_inputs"] is True
-    assert profile["text_outputs"] is True
-
-
-def test_to_langchain_translates_values() -> None:
-    gpt = get_profile("gpt-4o").to_langchain()
-    assert gpt["max_input_tokens"] == 128_000
-    assert gpt["image_inputs"] is gpt["image_url_inputs"] is True
-    assert gpt["reasoning_effort_levels"] == []  # () = not accepted
-    assert gpt["temperature"] is True
-    o3 = get_profile("o3-mini").to_langchain()
-    assert o3["reasoning_effort_levels"] == ["low", "medium", "high"]
-    assert o3["temperature"] is False
-    no_tools = get_profile("o1-mini").to_langchain()
-    assert no_tools["tool_calling"] is False
-    assert no_tools["tool_choice"] is False
-
-
-def test_to_langchain_omits_unknown_values() -> None:
-    profile = DEFAULT_PROFILE.to_langchain()
-    assert "max_input_tokens" not in profile
-    assert "max_output_tokens" not in profile
-    assert "reasoning_effort_levels" not in profile
-    assert profile["tool_calling"] is True
 
 
 @pytest.mark.parametrize(

@@ -195,10 +195,13 @@ def test_tools_tool_choice_and_parallel_calls() -> None:
         body(tools=[weather], tool_choice="get_time")
 
 
-def test_tool_choice_outside_the_profile_fails() -> None:
+def test_tool_choice_outside_the_profile_fails_when_refused() -> None:
+    # By default such a choice is weakened (tests/core/test_tool_choice_policy.py).
     tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
-    with pytest.raises(InvalidRequestError):
-        body("glm-5", tools=[tool], tool_choice="required")
+    with pytest.raises(InvalidRequestError, match="'glm-5' does not support tool_choice"):
+        body("glm-5", tools=[tool], tool_choice="required", tool_choice_fallback="refuse")
+    with pytest.raises(InvalidRequestError, match="does not support tool_choice 'none'"):
+        body("glm-5", tools=[tool], tool_choice="none")
     assert body("glm-5", tools=[tool], tool_choice="auto")["tool_choice"] == "auto"
 
 
@@ -249,6 +252,13 @@ def test_reasoning_goes_back_on_tool_call_turns() -> None:
             "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
         }
     ]
+
+
+def test_deepseek_r1_gets_no_reasoning_back_even_on_tool_call_turns() -> None:
+    # DeepSeek answers 400 when any input message carries reasoning_content for R1.
+    sent = body("deepseek-r1", _history(_tool_turn("hidden")))
+    assert "reasoning_content" not in sent["messages"][1]
+    assert sent["messages"][1]["tool_calls"]
 
 
 def test_reasoning_is_dropped_on_plain_turns() -> None:

@@ -425,6 +425,55 @@ def test_inline_think_tags_from_the_profile() -> None:
     assert (stream.completion.message.reasoning, stream.completion.message.content) == ("a", "b<")
 
 
+def _one_read_of_mixed_events() -> Body:
+    """Text, reasoning and a tool call's fragments, all arriving in one read."""
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f"}}
+    return Body(
+        event({"role": "assistant", "reasoning_content": "Hm"})
+        + text("Hel")
+        + event({"tool_calls": [{**call, "function": {"name": "f", "arguments": '{"x"'}}]})
+        + event({"tool_calls": [{"index": 0, "function": {"arguments": ": 1}"}}]})
+        + text("lo")
+        + STOP
+        + DONE
+    )
+
+
+def _so_far(deltas: list[ChunkDelta]) -> tuple[str | None, str | None, list[str]]:
+    """What the deltas handed out so far add up to: content, reasoning, call arguments."""
+    content = "".join(d.content or "" for d in deltas) or None
+    reasoning = "".join(d.reasoning or "" for d in deltas) or None
+    arguments = "".join(f.arguments for d in deltas for f in d.tool_calls or ())
+    return content, reasoning, [arguments] if arguments else []
+
+
+def _seen(message: mixroute.AssistantMessage) -> tuple[str | None, str | None, list[str]]:
+    calls = [c.raw_arguments or "" for c in message.tool_calls]
+    calls += [c.arguments or "" for c in message.invalid_tool_calls]
+    return message.content, message.reasoning, calls
+
+
+def test_message_is_the_answer_as_of_the_last_delta_handed_out() -> None:
+    # Many events in one read: the accumulator reads each as its deltas are handed out.
+    delivered: list[ChunkDelta] = []
+    with sync_client(Server(_one_read_of_mixed_events())).stream("m", HI) as stream:
+        for delta in stream:
+            delivered.append(delta)
+            assert _seen(stream.message) == _so_far(delivered)
+    assert _seen(stream.message) == ("Hello", "Hm", ['{"x": 1}'])
+
+
+@pytest.mark.anyio
+async def test_async_message_is_the_answer_as_of_the_last_delta_handed_out() -> None:
+    delivered: list[ChunkDelta] = []
+    server = Server(_one_read_of_mixed_events())
+    async with await async_client(server).stream("m", HI) as stream:
+        async for delta in stream:
+            delivered.append(delta)
+            assert _seen(stream.message) == _so_far(delivered)
+    assert _seen(stream.message) == ("Hello", "Hm", ['{"x": 1}'])
+
+
 # --- async stream -------------------------------------------------------------------------
 
 

@@ -182,12 +182,16 @@ def test_a_tool_choice_naming_no_tool_fails_at_bind_time() -> None:
         model_for(Script(completion({}))).bind_tools([get_weather], tool_choice="get_time")
 
 
-def test_a_tool_choice_the_profile_refuses_fails_at_bind_time() -> None:
-    # GLM accepts only tool_choice "auto" (Zhipu docs).
+def test_a_tool_choice_the_profile_cannot_take_fails_at_bind_time_when_refused() -> None:
+    # GLM accepts only tool_choice "auto" (Zhipu docs); by default "any" is weakened to it
+    # when sent (tests/langchain/test_tool_choice_fallback.py).
+    refusing = model_for(Script(completion({})), "glm-5", tool_choice_fallback="refuse")
     with pytest.raises(
         InvalidRequestError, match=r"'glm-5' does not support tool_choice 'required'"
     ):
-        model_for(Script(completion({})), "glm-5").bind_tools([get_weather], tool_choice="any")
+        refusing.bind_tools([get_weather], tool_choice="any")
+    with pytest.raises(InvalidRequestError, match=r"does not support tool_choice 'none'"):
+        model_for(Script(completion({})), "glm-5").bind_tools([get_weather], tool_choice="none")
 
 
 def test_a_bad_tool_fails_at_bind_time_naming_its_position() -> None:

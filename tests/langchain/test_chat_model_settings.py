@@ -15,7 +15,6 @@ from scripted_mixroute import API_KEY, Script, completion, model_for
 from langchain_mixroute import ChatMixroute
 from mixroute import (
     ConfigurationError,
-    InvalidRequestError,
     RetryPolicy,
     SearchOptions,
     SearchParameters,
@@ -205,19 +204,19 @@ def test_batch_and_abatch() -> None:
         ({"reasoning_effort": 3}, ValidationError, "reasoning_effort"),
         (
             {"model": "grok-3-mini", "reasoning_effort": "medium"},
-            InvalidRequestError,
+            ConfigurationError,
             "use one of low, high",
         ),
         (
             {"model": "gpt-4o", "reasoning_effort": "high"},
-            InvalidRequestError,
+            ConfigurationError,
             "does not take reasoning_effort",
         ),
-        ({"max_tokens": -1}, InvalidRequestError, "max_tokens must be a positive int, got -1"),
-        ({"max_tokens": 0}, InvalidRequestError, "max_tokens must be a positive int"),
-        ({"temperature": 3}, InvalidRequestError, r"temperature must be a number from 0.0 to 2.0"),
-        ({"top_p": 1.5}, InvalidRequestError, "top_p must be a number from 0.0 to 1.0"),
-        ({"n": 0}, InvalidRequestError, "n must be a positive int"),
+        ({"max_tokens": -1}, ConfigurationError, "max_tokens must be a positive int, got -1"),
+        ({"max_tokens": 0}, ConfigurationError, "max_tokens must be a positive int"),
+        ({"temperature": 3}, ConfigurationError, r"temperature must be a number from 0.0 to 2.0"),
+        ({"top_p": 1.5}, ConfigurationError, "top_p must be a number from 0.0 to 1.0"),
+        ({"n": 0}, ConfigurationError, "n must be a positive int"),
         ({"max_retries": -1}, ConfigurationError, "max_retries must be an int >= 0"),
         ({"timeout": -5}, ConfigurationError, "timeout must be positive seconds"),
         (
@@ -227,12 +226,12 @@ def test_batch_and_abatch() -> None:
         ),
         (
             {"search_options": {"search_strategy": "deep"}},
-            InvalidRequestError,
+            ConfigurationError,
             "search_strategy='deep' is not known",
         ),
         (
             {"search_parameters": {"mode": "always"}},
-            InvalidRequestError,
+            ConfigurationError,
             "use 'auto', 'on' or 'off'",
         ),
         (
@@ -247,10 +246,10 @@ def test_batch_and_abatch() -> None:
         ),
         (
             {"profile_overrides": {"tool_callin": False}},
-            InvalidRequestError,
+            ConfigurationError,
             "unknown model profile field",
         ),
-        ({"model": "  "}, InvalidRequestError, "model must be a non-empty string"),
+        ({"model": "  "}, ConfigurationError, "model must be a non-empty string"),
     ],
 )
 def test_bad_settings_fail_at_construction(

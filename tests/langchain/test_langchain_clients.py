@@ -1,14 +1,18 @@
-"""What ChatMixroute's core clients put on the wire, and what comes back from a wrong address.
+"""What ChatMixroute's core clients put on the wire, what comes back from a wrong address,
+and what copies and pickles of the model hold.
 
 Requests say who sends them (``User-Agent: mixroute/<v> python/<x.y> langchain-core/<v>``,
 unless the caller set one), and a ``base_url`` of the wrong shape ends in an error that
 names the URL requested and the ``base_url`` to try, on ``invoke``, ``ainvoke`` and
-``stream`` alike.
+``stream`` alike. A copy of the model holds the httpx clients you passed, a pickle neither
+them nor the key (``tests/test_copies_and_pickles.py`` has the rest, for both adapters).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +26,7 @@ from support.local_server import LocalServer
 
 import mixroute
 from langchain_mixroute import ChatMixroute
-from mixroute import APIResponseValidationError, NotFoundError
+from mixroute import APIResponseValidationError, MixrouteWarning, NotFoundError
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 AGENT = (
@@ -115,3 +119,24 @@ def test_a_web_page_instead_of_the_api_says_the_same() -> None:
         with pytest.raises(APIResponseValidationError) as info:
             model(root, max_retries=0).invoke("Hi")
     assert f"base_url should end in /v1: try '{root}/v1'" in str(info.value)
+
+
+# --- copies and pickles (the rest, for both adapters: tests/test_copies_and_pickles.py) ---
+
+
+def test_copies_hold_your_http_clients_and_a_pickle_holds_neither_them_nor_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with httpx.Client() as http:
+        ahttp = httpx.AsyncClient()
+        llm = model("http://127.0.0.1:9/v1", http_client=http, http_async_client=ahttp)
+        for duplicate in (copy.copy(llm), copy.deepcopy(llm), llm.model_copy(deep=True)):
+            assert (duplicate.http_client, duplicate.http_async_client) == (http, ahttp)
+            assert duplicate.api_key == llm.api_key
+        with pytest.warns(MixrouteWarning):
+            data = pickle.dumps(llm)
+    assert API_KEY.encode() not in data
+    monkeypatch.setenv("MIXROUTE_API_KEY", "sk-from-the-environment")
+    again = pickle.loads(data)
+    assert (again.api_key, again.http_client, again.http_async_client) == (None, None, None)
+    assert again._sync_client().settings.api_key.get_secret_value() == "sk-from-the-environment"

@@ -15,7 +15,7 @@ from pydantic import v1 as pydantic_v1
 from scripted_mixroute import Script, chunk, completion, model_for
 from typing_extensions import TypedDict
 
-from mixroute import OutputTruncatedError
+from mixroute import InvalidRequestError, OutputTruncatedError
 
 
 class Answer(BaseModel):
@@ -310,14 +310,17 @@ def test_async_structured_output() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
+    # One except clause catches them all: each is an InvalidRequestError (a ValueError).
     llm = model_for(Script(text_reply()))
-    with pytest.raises(ValueError, match="method='xml' is not one of"):
+    with pytest.raises(InvalidRequestError, match="method='xml' is not one of"):
         llm.with_structured_output(Answer, method="xml")
-    with pytest.raises(ValueError, match="needs a schema"):
+    with pytest.raises(InvalidRequestError, match="needs a schema"):
         llm.with_structured_output(None, method="json_schema")
-    with pytest.raises(ValueError, match="unknown arguments"):
+    with pytest.raises(InvalidRequestError, match="unknown argument 'tools'"):
         llm.with_structured_output(Answer, tools=[])
-    with pytest.raises(ValueError, match="strict applies to"):
+    with pytest.raises(InvalidRequestError, match="did you mean 'include_raw'"):
+        llm.with_structured_output(Answer, include_rwa=True)
+    with pytest.raises(InvalidRequestError, match="strict applies to"):
         llm.with_structured_output(Answer, method="json_mode", strict=True)
 
 

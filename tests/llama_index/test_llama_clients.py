@@ -1,14 +1,18 @@
-"""What Mixroute's core clients put on the wire, and what comes back from a wrong address.
+"""What Mixroute's core clients put on the wire, what comes back from a wrong address, and
+what a pickle of the LLM keeps.
 
 Requests say who sends them (``User-Agent: mixroute/<v> python/<x.y> llama-index-core/<v>``,
 unless the caller set one), and a ``base_url`` of the wrong shape ends in an error that
 names the URL requested and the ``base_url`` to try, on ``chat``, ``achat``,
-``stream_chat`` and ``complete`` alike.
+``stream_chat`` and ``complete`` alike. An unpickled LLM keeps its retry policy and reads
+its key from the environment (``tests/test_copies_and_pickles.py`` has the rest, for both
+adapters).
 """
 
 from __future__ import annotations
 
 import asyncio
+import pickle
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +27,7 @@ from support.local_server import LocalServer
 
 import mixroute
 from llama_index.llms.mixroute import Mixroute
-from mixroute import APIResponseValidationError, NotFoundError
+from mixroute import APIResponseValidationError, NotFoundError, RetryPolicy
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 AGENT = (
@@ -121,3 +125,17 @@ def test_a_web_page_instead_of_the_api_says_the_same() -> None:
         with pytest.raises(APIResponseValidationError) as info:
             llm(root, max_retries=0).chat(HI)
     assert f"base_url should end in /v1: try '{root}/v1'" in str(info.value)
+
+
+# --- copies and pickles (the rest, for both adapters: tests/test_copies_and_pickles.py) ---
+
+
+def test_an_unpickled_llm_keeps_the_retry_policy_and_reads_the_key_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = pickle.dumps(llm("http://127.0.0.1:9/v1", retry_policy=RetryPolicy(max_retries=7)))
+    assert KEY.encode() not in data
+    monkeypatch.setenv("MIXROUTE_API_KEY", "sk-from-the-environment")
+    clients = pickle.loads(data)._runtime.clients
+    assert clients.sync_client.retry_policy.max_retries == 7
+    assert clients.settings.api_key.get_secret_value() == "sk-from-the-environment"

@@ -295,7 +295,7 @@ def thinking_history() -> list[ChatMessage]:
     [
         ("deepseek-v3.2", False, True),  # thinking mode needs it back on tool-call turns only
         ("kimi-k2.5", False, True),
-        ("deepseek-r1", False, True),  # rejects it on plain turns
+        ("deepseek-r1", False, False),  # rejects it on any input message
         ("claude-sonnet-4-5", False, False),
     ],
 )

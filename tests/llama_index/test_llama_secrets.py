@@ -55,10 +55,12 @@ def test_key_is_in_no_repr_or_dump() -> None:
     assert "api_key" not in llm.to_dict()
 
 
-def test_key_is_not_pickled_and_a_copy_shares_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_is_not_pickled_and_a_copy_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
     llm = Mixroute("gpt-4o", api_key=KEY)
     assert KEY.encode() not in pickle.dumps(llm)
-    assert copy.deepcopy(llm)._runtime.clients is llm._runtime.clients
+    duplicate = copy.deepcopy(llm)._runtime.clients
+    assert duplicate is not llm._runtime.clients  # pools of its own
+    assert duplicate.settings.api_key.get_secret_value() == KEY
     monkeypatch.setenv("MIXROUTE_API_KEY", "sk-env-0000000000000000")
     again = pickle.loads(pickle.dumps(llm))
     assert again.model == "gpt-4o"

@@ -17,6 +17,7 @@ from llama_index.core.base.llms.types import (
 )
 from scripted_gateway import ScriptedGateway, chunk, sse, sse_events
 
+from llama_index_mixroute.responses import INVALID_TOOL_CALLS
 from mixroute import APIConnectionError, APIStreamError, InvalidRequestError
 
 HI = [ChatMessage(role="user", content="Hi")]
@@ -228,3 +229,109 @@ def test_the_closing_response_is_shaped_like_a_plain_call() -> None:
     expected: dict[str, Any] = {"prompt_tokens": 25, "completion_tokens": 100, "total_tokens": 125}
     assert final.additional_kwargs == expected
     assert final.message.role == "assistant"
+
+
+MIXED = sse(
+    {"role": "assistant", "reasoning_content": "Hm, "},
+    {"reasoning_content": "weather."},
+    {"content": "Let me "},
+    {
+        "tool_calls": [
+            {
+                "index": 0,
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": '},
+            }
+        ]
+    },
+    {"content": "check."},
+    {"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]},
+    {"content": " Done."},
+)  # one body: every event arrives in the same read, then a usage-only last chunk
+
+
+def _shown(response: ChatResponse) -> tuple[str | None, str, str]:
+    """A streamed response's text, thinking and tool-call arguments (as JSON text)."""
+    thinking = "".join(
+        b.content or "" for b in response.message.blocks if isinstance(b, ThinkingBlock)
+    )
+    calls = [b.tool_kwargs for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    assert all(isinstance(c, str) for c in calls)  # streamed: the JSON text as it arrived
+    return response.message.content, thinking, "".join(map(str, calls))
+
+
+def _expected(script: str) -> list[tuple[str | None, str, str]]:
+    """What each response must show: the deltas so far, read back from the script."""
+    events = [json.loads(line[6:]) for line in script.split("\n\n") if line[6:7] == "{"]
+    pieces = [e["choices"][0]["delta"] for e in events if e["choices"]]
+    wanted = []
+    text = thinking = arguments = ""
+    for delta in pieces:
+        text += delta.get("content") or ""
+        thinking += delta.get("reasoning_content") or ""
+        arguments += "".join(
+            c["function"].get("arguments", "") for c in delta.get("tool_calls", ())
+        )
+        if delta:
+            wanted.append((text or None, thinking, arguments))
+    return wanted
+
+
+def test_each_response_holds_the_answer_as_of_its_delta() -> None:
+    gateway = ScriptedGateway(MIXED)
+    responses = list(gateway.llm().stream_chat(HI))
+    streamed, final = responses[:-1], responses[-1]
+    assert [_shown(r) for r in streamed] == _expected(MIXED)
+    assert [r.delta for r in streamed] == ["", "", "Let me ", "", "check.", "", " Done."]
+    assert [r.additional_kwargs.get("thinking_delta") for r in streamed[:3]] == [
+        "Hm, ",
+        "weather.",
+        None,
+    ]
+    # A call still arriving is shown as its JSON so far, not listed as invalid.
+    partial = streamed[3].message
+    assert partial.additional_kwargs["tool_calls"][0]["function"]["arguments"] == '{"city": '
+    assert INVALID_TOOL_CALLS not in partial.additional_kwargs
+    # The usage-only last chunk adds no response of its own; the closing one carries it.
+    assert final.delta == ""
+    assert final.message.content == "Let me check. Done."
+    assert final.additional_kwargs["total_tokens"] == 125
+    assert [b.tool_kwargs for b in final.message.blocks if isinstance(b, ToolCallBlock)] == [
+        {"city": "Paris"}
+    ]
+
+
+@pytest.mark.anyio
+async def test_async_responses_hold_the_answer_as_of_their_delta() -> None:
+    gateway = ScriptedGateway(MIXED, MIXED)
+    llm = gateway.llm()
+    responses = [r async for r in await llm.astream_chat(HI)]
+    assert [_shown(r) for r in responses[:-1]] == _expected(MIXED)
+    completions = [r async for r in await llm.astream_complete("Hi")]
+    assert [r.text for r in completions] == [
+        "",
+        "",
+        "Let me ",
+        "Let me check.",
+        "Let me check. Done.",
+        "Let me check. Done.",
+    ]
+
+
+def test_a_stream_with_only_tool_calls_keeps_each_call_in_place() -> None:
+    two = sse(
+        {
+            "tool_calls": [
+                {"index": 0, "id": "a", "function": {"name": "f", "arguments": '{"n": 1}'}},
+                {"index": 1, "id": "b", "function": {"name": "g", "arguments": '{"n"'}},
+            ]
+        },
+        {"tool_calls": [{"index": 1, "function": {"arguments": ": 2}"}}]},
+    )
+    responses = list(ScriptedGateway(two).llm().stream_chat(HI))
+    names = [
+        [b.tool_name for b in r.message.blocks if isinstance(b, ToolCallBlock)] for r in responses
+    ]
+    assert names == [["f", "g"], ["f", "g"], ["f", "g"]]
+    assert [r.message.content for r in responses] == [None, None, None]

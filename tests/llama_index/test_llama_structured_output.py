@@ -70,7 +70,8 @@ def test_function_calling_where_there_is_no_json_schema() -> None:
     assert result == CITY
     body = gateway.bodies[0]
     assert [tool["function"]["name"] for tool in body["tools"]] == ["City"]
-    assert body["tool_choice"] == "required"
+    # The core's schema tool, forced by name (mixroute.answer_policy).
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "City"}}
     assert "response_format" not in body
 
 
@@ -80,10 +81,20 @@ def test_json_mode_puts_the_schema_in_the_prompt() -> None:
     assert result == CITY
     body = gateway.bodies[0]
     assert body["response_format"] == {"type": "json_object"}
-    prompt = body["messages"][0]["content"]
-    assert prompt.startswith("Describe Paris in one line.")
-    assert '"population"' in prompt
+    system, user = body["messages"]
+    assert user == {"role": "user", "content": "Describe Paris in one line."}
+    assert '"population"' in system["content"]
+    assert "{{" not in system["content"]  # the schema as JSON, not a template's escaping
     assert "tools" not in body
+
+
+def test_with_emulation_off_llama_index_s_own_text_program_runs() -> None:
+    gateway = ScriptedGateway(completion(f"```json\n{CITY_JSON}\n```", model="glm-5"))
+    llm = gateway.llm("glm-5", emulate_response_format=False)
+    assert llm.structured_predict(City, PROMPT, city="Paris") == CITY
+    body = gateway.bodies[0]
+    assert body["response_format"] == {"type": "json_object"}
+    assert body["messages"][0]["content"].startswith("Describe Paris in one line.")
 
 
 def test_json_mode_without_response_format_for_a_model_without_it() -> None:

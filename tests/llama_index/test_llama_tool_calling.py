@@ -90,9 +90,11 @@ def test_tool_required_within_what_the_model_takes() -> None:
     assert "tool_choice" not in sent_with_tools("deepseek-r1", tool_required=True)  # no field
 
 
-def test_an_explicit_form_the_model_cannot_take_is_refused() -> None:
+def test_an_explicit_form_the_model_cannot_take_is_refused_when_asked() -> None:
+    # By default it is weakened (tests/llama_index/test_llama_tool_choice_fallback.py).
+    refusing = {"tool_choice_fallback": "refuse"}
     with pytest.raises(InvalidRequestError, match="does not support tool_choice 'required'"):
-        sent_with_tools("glm-5", tool_choice="required")
+        sent_with_tools("glm-5", refusing, tool_choice="required")
 
 
 def test_parallel_calls_allowed_and_models_without_the_field() -> None:
