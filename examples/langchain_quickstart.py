@@ -1,14 +1,16 @@
 """ChatMixroute in LangChain, one step per feature: ``python examples/langchain_quickstart.py``.
 
-Without ``MIXROUTE_API_KEY`` every request goes to a scripted stand-in for the gateway
-(an ``httpx.MockTransport`` answering in the documented wire format), so it runs offline;
-with a key the same steps talk to the live gateway.
+It needs ``pip install 'mixroute[langchain]'`` (``create_agent`` comes from ``langchain``,
+which that extra installs). Without ``MIXROUTE_API_KEY`` every request goes to a scripted
+stand-in for the gateway (an ``httpx.MockTransport`` answering in the documented wire
+format), so it runs offline; with a key the same steps talk to the live gateway, and with
+``MIXROUTE_BASE_URL`` on this machine to that local server (``examples/run_mode.py``). Its
+first line says which.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import httpx
@@ -18,11 +20,12 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 from pydantic import BaseModel
+from run_mode import run_mode
 
 from langchain_mixroute import ChatMixroute
 from mixroute import OutputTruncatedError, SearchParameters
 
-LIVE = bool(os.environ.get("MIXROUTE_API_KEY"))
+WHERE = run_mode()
 
 
 @tool
@@ -76,8 +79,8 @@ def stand_in(request: httpx.Request) -> httpx.Response:
 
 
 def chat(model: str, **settings: Any) -> ChatMixroute:
-    if LIVE:
-        return ChatMixroute(model=model, **settings)  # key from MIXROUTE_API_KEY
+    if WHERE.kind != "offline":
+        return ChatMixroute(model=model, base_url=WHERE.base_url, api_key=WHERE.api_key, **settings)
     transport = httpx.MockTransport(stand_in)
     return ChatMixroute(
         model=model,
@@ -138,4 +141,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    print(WHERE.describe("a scripted stand-in for the gateway answers"))
     main()

@@ -1,15 +1,16 @@
 """Mixroute in LlamaIndex, one step per feature: ``python examples/llama_index_quickstart.py``.
 
-Without ``MIXROUTE_API_KEY`` every request goes to a scripted stand-in for the gateway
-(an ``httpx.MockTransport`` answering in the documented wire format), so it runs offline;
-with a key the same steps talk to the live gateway.
+It needs ``pip install 'mixroute[llama-index]'``. Without ``MIXROUTE_API_KEY`` every
+request goes to a scripted stand-in for the gateway (an ``httpx.MockTransport`` answering
+in the documented wire format), so it runs offline; with a key the same steps talk to the
+live gateway, and with ``MIXROUTE_BASE_URL`` on this machine to that local server
+(``examples/run_mode.py``). Its first line says which.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import httpx
@@ -26,11 +27,12 @@ from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
+from run_mode import run_mode
 
 from llama_index_mixroute import Mixroute
 from mixroute import SearchOptions, SearchParameters
 
-LIVE = bool(os.environ.get("MIXROUTE_API_KEY"))
+WHERE = run_mode()
 
 
 def get_weather(city: str) -> str:
@@ -89,9 +91,9 @@ def _sse(message: dict[str, Any], top: dict[str, Any]) -> str:
 
 
 def llm(model: str, **settings: Any) -> Mixroute:
-    """The live LLM with a key, else one wired to the stand-in."""
-    if LIVE:
-        return Mixroute(model, **settings)
+    """The LLM for where this run goes: a server (local or live), else the stand-in."""
+    if WHERE.kind != "offline":
+        return Mixroute(model, api_base=WHERE.base_url, api_key=WHERE.api_key, **settings)
     transport = httpx.MockTransport(stand_in)
     return Mixroute(
         model,
@@ -169,5 +171,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    print("live gateway" if LIVE else "offline: a scripted stand-in answers")
+    print(WHERE.describe("a scripted stand-in for the gateway answers"))
     main()

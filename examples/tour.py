@@ -3,7 +3,11 @@
 Without ``MIXROUTE_API_KEY`` it replays the tour's cassettes (``cassettes/tour/``) and
 every request it sends must match the recorded one (method, path and JSON body), so the
 replay also proves that both adapters still send what they sent. With a key it runs the
-same steps against the live gateway. It exits non-zero if any step fails.
+same steps against the live gateway, and with ``MIXROUTE_BASE_URL`` on this machine against
+that local server (``examples/run_mode.py``); its first line says which. It exits non-zero
+if any step fails.
+
+It needs ``pip install 'mixroute[all,testing]'`` (``testing`` for the cassettes).
 
 The cassettes were recorded from answers written in the documented wire format
 (``examples/tour_answers.py``), served by a scripted server on 127.0.0.1 while the tour
@@ -41,6 +45,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.schema import TextNode
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
+from run_mode import RunMode, run_mode
 
 from langchain_mixroute import ChatMixroute
 from llama_index_mixroute import Mixroute
@@ -284,7 +289,7 @@ def recording(recorder: vcr.VCR, name: str) -> Iterator[Endpoint]:
         raise AssertionError(f"{name}: {len(server.received)} requests, {len(answers)} answers")
 
 
-def run(mode: str) -> None:
+def run(mode: str, live: Endpoint) -> None:
     recorder = cassettes()
     for number, (key, title, *steps) in enumerate(STEPS, start=1):
         print(f"\n{number}. {title}")
@@ -292,19 +297,20 @@ def run(mode: str) -> None:
             print(f"  {'LangChain' if framework == 'langchain' else 'LlamaIndex'}:")
             name = f"{key}-{framework}"
             if mode == "live":
-                step(Endpoint())
+                step(live)
                 continue
             with (replaying if mode == "replay" else recording)(recorder, name) as endpoint:
                 step(endpoint)
 
 
 def main(argv: list[str]) -> int:
+    where: RunMode = run_mode()
     if "--record-wire-format" in argv:
         mode = "record"
         print("Recording the tour's cassettes from the answers in examples/tour_answers.py.")
-    elif os.environ.get("MIXROUTE_API_KEY"):
-        mode = "live"
-        print("Live: talking to the Mixroute gateway with MIXROUTE_API_KEY.")
+    elif where.kind != "offline":
+        mode = "live"  # every request goes out: to a local server or the live one
+        print(where.describe(""))
     else:
         mode = "replay"
         print(
@@ -312,7 +318,7 @@ def main(argv: list[str]) -> int:
             "set MIXROUTE_API_KEY to run live)."
         )
     try:
-        run(mode)
+        run(mode, Endpoint(where.base_url, where.api_key))
     except Exception as error:  # the tour reports any failure and exits non-zero
         print(f"\nTour failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
