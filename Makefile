@@ -1,4 +1,4 @@
-# The habits: `make tour`, `make test`, `make lint`, `make bench`; before a release,
+# The habits: `make tour`, `make test`, `make lint`, `make bench`, `make docs`; before a release,
 # `make package` (the distributions, installed and imported, and the lowest versions).
 # Each target makes its own virtual environment (.venv) from pyproject.toml first.
 
@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: tour test lint typecheck unit bench clean test-local-server \
+.PHONY: tour test lint typecheck unit bench docs clean test-local-server \
 	dist packaging lowest package
 
 $(STAMP): pyproject.toml
@@ -78,9 +78,17 @@ lowest: $(STAMP)
 
 package: dist packaging lowest
 
+# The benchmark, then its results committed beside the charts drawn from them (docs/benchmarks/).
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m benchmarks.run
+	cp benchmarks/results/latest.json docs/benchmarks/results.json
+	$(PY) -m benchmarks.charts docs/benchmarks/results.json
+
+# The documentation site, built strictly into site/: a warning, a broken link or anchor, or a
+# reference to a name the code no longer has fails it. It never runs a benchmark.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) .local-server .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results dist build
+	rm -rf $(VENV) .local-server .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results dist build site

@@ -80,7 +80,7 @@ def test_the_pypi_page_is_pypi_md_and_starts_with_installing(
     assert description.strip() == (ROOT / "PYPI.md").read_text().strip()
     first_block = description.split("```")[1]
     assert first_block.startswith("sh\npip install mixroute")
-    assert "make " not in description  # contributor commands stay in README.md
+    assert "make " not in description  # contributor commands: README.md, CONTRIBUTING.md
 
 
 def test_the_metadata_names_the_license_and_the_project_urls(

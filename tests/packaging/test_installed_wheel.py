@@ -74,7 +74,8 @@ def test_an_adapter_without_its_extra_is_an_import_error_naming_the_extra(
 def test_the_testing_extra_records_and_replays_a_cassette(
     environment: Environments, gateway: LocalServer
 ) -> None:
-    # README's "record once, replay forever", with the plugin from the wheel.
+    # docs/guides/testing-with-cassettes.md's "record once, replay forever", with the
+    # plugin from the wheel.
     env = environment("testing")
     tests = env.path / "work" / "cassette_test"
     tests.mkdir(parents=True)
