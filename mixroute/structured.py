@@ -208,7 +208,7 @@ def json_answer_instruction(schema: Mapping[str, Any] | None) -> str:
 
 
 def strip_code_fence(text: str) -> str:
-    """The JSON inside a Markdown code fence, as models in JSON mode sometimes answer.
+    r"""The JSON inside a Markdown code fence, as models in JSON mode sometimes answer.
 
     Text that is not fenced comes back stripped of surrounding blanks.
 
