@@ -47,8 +47,22 @@ def agents(server: LocalServer) -> list[str | None]:
     return [request.headers.get("user-agent") for request in server.received]
 
 
+_MADE: list[Mixroute] = []
+
+
 def llm(base_url: str, **settings: Any) -> Mixroute:
-    return Mixroute("gpt-4o", api_key=KEY, base_url=base_url, **settings)
+    model = Mixroute("gpt-4o", api_key=KEY, base_url=base_url, **settings)
+    _MADE.append(model)
+    return model
+
+
+@pytest.fixture(autouse=True)
+def _close_the_models() -> Iterator[None]:
+    # Each test's pools are closed when it ends, not by the garbage collector later on,
+    # where a socket's ResourceWarning would land in whichever test runs then.
+    yield
+    while _MADE:
+        _MADE.pop().close()
 
 
 # --- User-Agent ----------------------------------------------------------------------------
