@@ -365,7 +365,7 @@ class HoldsClientPair(pydantic.BaseModel):
         super().__setattr__(name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name not in type(self).__pydantic_fields__:  # private and framework state
+        if name not in type(self).model_fields:  # private and framework state
             super().__setattr__(name, value)
             return
         before = getattr(self, name)

@@ -82,6 +82,13 @@ def is_retryable(error: MixrouteError) -> bool:
     return isinstance(error, APIConnectionError) and not _certificate_refused(error)
 
 
+def _connect_error(exc: ssl.SSLError) -> httpx.ConnectError:
+    # An older httpcore (1.0.1) lets a TLS handshake failure out unmapped on its anyio backend.
+    error = httpx.ConnectError(str(exc))
+    error.__cause__ = exc
+    return error
+
+
 def _certificate_refused(error: BaseException) -> bool:
     # A server certificate that fails verification fails the same way on every try.
     seen: BaseException | None = error
@@ -262,6 +269,8 @@ def _send(http: httpx.Client, exchange: Exchange) -> tuple[httpx.Response, bytes
             error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
             error = connection_error(exc, request)
+        except ssl.SSLError as exc:
+            error = connection_error(_connect_error(exc), request)
         except DeadlineExceeded as exc:
             raise exchange.deadline_error(exc) from None
         exchange.policy.sleep(exchange.wait_after(error))
@@ -300,6 +309,8 @@ async def _send_async(
             error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
             error = connection_error(exc, request)
+        except ssl.SSLError as exc:
+            error = connection_error(_connect_error(exc), request)
         await exchange.policy.asleep(exchange.wait_after(error))
 
 
