@@ -141,6 +141,28 @@ def test_a_block_runs_alone_without_the_blocks_before_it(tmp_path: Path) -> None
     assert "NameError: name 'x' is not defined" in found[0]
 
 
+def test_a_block_ends_as_a_script_ends_its_threads_and_exit_handlers_included(
+    tmp_path: Path,
+) -> None:
+    page = write(
+        tmp_path,
+        """\
+        ```python
+        import atexit
+        import sys
+        import threading
+        import time
+
+        atexit.register(print, "at exit")
+        threading.Thread(target=lambda: (time.sleep(0.2), print("thread"))).start()
+        sys.exit("the reason")
+        ```
+        """,
+    )
+    run = run_block(python_blocks(page)[0])
+    assert (run.returncode, run.stdout, run.stderr) == (1, "thread\nat exit\n", "the reason\n")
+
+
 def test_a_bare_expression_is_reported_as_doing_nothing(tmp_path: Path) -> None:
     page = write(
         tmp_path,

@@ -1,6 +1,7 @@
 """The README's first command: the tour replays its cassettes offline and exits 0.
 
-It runs as ``make tour`` runs it, in a fresh process without ``MIXROUTE_API_KEY``, with a
+It runs as ``make tour`` runs it (``python examples/tour.py``, in a process of its own forked
+from a warm interpreter: ``support/warm_python.py``) without ``MIXROUTE_API_KEY``, with a
 proxy that accepts no connection: a request that escaped the cassettes would fail.
 """
 
@@ -8,29 +9,22 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.warm_python import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 TOUR = ROOT / "examples" / "tour.py"
 NO_NETWORK = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-def run_tour(*args: str) -> subprocess.CompletedProcess[str]:
+def run_tour() -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIXROUTE_")}
     env.update(HTTP_PROXY=NO_NETWORK, HTTPS_PROXY=NO_NETWORK, ALL_PROXY=NO_NETWORK)
     env.pop("NO_PROXY", None)
     env.pop("no_proxy", None)
-    return subprocess.run(
-        [sys.executable, str(TOUR), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_script(TOUR, cwd=Path.cwd(), env=env, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,12 @@ One runner for any markdown file (the README, PYPI.md, the documentation pages):
 - **Which blocks.** A fenced block (```` ``` ```` or ``~~~``) whose info string starts with
   ``python`` or ``py``. Every other block (``sh``, ``text``, output, a tree) is prose and
   never runs: fence shell sessions and printed output as something other than Python.
-- **Each block on its own.** A block runs alone, in a fresh ``python`` process and a
-  fresh namespace, as a reader runs it who pastes that one block into a file: what it
-  uses, it imports or defines itself. Nothing of an earlier block is in scope, and no
-  state (``Settings.llm``, the environment) leaks from one block to the next.
+- **Each block on its own.** A block runs alone, as ``python block.py`` in a fresh
+  namespace, as a reader runs it who pastes that one block into a file: what it uses, it
+  imports or defines itself. Nothing of an earlier block is in scope, and no state
+  (``Settings.llm``, the environment) leaks from one block to the next. The process is
+  forked from a warm interpreter that has imported the frameworks once
+  (:mod:`support.warm_python`), which saves each block seconds of imports.
 - **Markers**, HTML comments (invisible once rendered) on the lines just before the fence
   (blank lines between are allowed):
 
@@ -38,14 +40,13 @@ from __future__ import annotations
 import ast
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from support.local_server import LocalServer, Received
 from support.plausible_gateway import PlausibleGateway
+from support.warm_python import run_script
 
 __all__ = ["ROOT", "Block", "BlockRun", "blocks_in", "problems", "run_block"]
 
@@ -153,20 +154,13 @@ def _markers_before(lines: list[str], fence: int) -> list[str]:
 
 
 def run_block(block: Block, *, timeout: float = 180) -> BlockRun:
-    """Run a block (after the blocks it continues) in a fresh process; see the module doc."""
+    """Run a block (after the blocks it continues) in a process of its own; see the module doc."""
     gateway = PlausibleGateway()
     with LocalServer(gateway) as server, tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "block.py"
         script.write_text(block.program(), encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, str(script)],
-            cwd=folder,
-            env=_environment(server.base_url),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        env = _environment(server.base_url)
+        done = run_script(script, cwd=Path(folder), env=env, timeout=timeout)
         requests = list(server.received)
     stdout = done.stdout
     if block.previous is not None:
