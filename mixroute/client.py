@@ -151,6 +151,8 @@ def _header_names_lowered(headers: Mapping[str, str]) -> dict[str, str]:
 class _BaseClient:
     """Settings, request building and response parsing shared by both clients."""
 
+    _pool_proxies: ProxyRules | None = None  # the own pool's proxies, named when one is down
+
     def __init__(
         self,
         api_key: str | SecretStr | None,
@@ -187,6 +189,7 @@ class _BaseClient:
             settings.max_body_bytes,
             settings.max_error_body_bytes,
             deadline=seconds,
+            proxies=self._pool_proxies,
         )
 
     def _stream_parts(
@@ -422,6 +425,7 @@ class MixrouteClient(_BaseClient):
         if http_client is None:
             proxies = ProxyRules.from_environment()
             proxies.check(socks=socks_installed(), transport="the sync client")
+            self._pool_proxies = proxies
             transport = SyncTransport(
                 ssl_context=_default_ssl_context(), limits=POOL_LIMITS, proxies=proxies
             )
@@ -804,6 +808,7 @@ class AsyncMixrouteClient(_BaseClient):
                 socks=self.transport == "httpx" and socks_installed(),
                 transport=f"async_transport={self.transport!r}",
             )
+            self._pool_proxies = self._proxies
         self._pools = LoopPools(self._open_pool)
 
     def __repr__(self) -> str:

@@ -17,7 +17,9 @@ for ``httpx.Client(trust_env=True)``:
 * the most specific pattern wins: one with a port first, then the longest host, then the
   longest scheme (``https://`` before ``all://``).
 
-Unlike httpx on macOS and Windows, the system's proxy settings are not read.
+Unlike httpx on macOS and Windows, the system's proxy settings are not read. When a
+request cannot connect to its proxy, :meth:`ProxyRules.unreachable` names the proxy for the
+error's message.
 
 >>> rules = ProxyRules.from_environment({"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "localhost"})
 >>> rules.proxy_for(httpx.URL("https://api.example.com/v1"))
@@ -28,11 +30,14 @@ True
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Mapping
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -152,10 +157,11 @@ class ProxyRules:
         except KeyError:
             if len(self._choices) >= _REMEMBERED_ORIGINS:
                 self._choices.clear()
-            choice = self._choices[origin] = self._match(*origin)
+            route = self._match(*origin)
+            choice = self._choices[origin] = route.proxy if route is not None else None
             return choice
 
-    def _match(self, scheme: str, host: str, port: int | None) -> httpx.URL | None:
+    def _match(self, scheme: str, host: str, port: int | None) -> ProxyRoute | None:
         for route in self.routes:
             if route.scheme and route.scheme != scheme:
                 continue
@@ -163,8 +169,40 @@ class ProxyRules:
                 continue
             if route.port is not None and route.port != port:
                 continue
-            return route.proxy
+            return route
         return None
+
+    def unreachable(self, url: httpx.URL, failure: BaseException) -> str | None:
+        """Say which proxy a request to ``url`` could not connect to, and what to check.
+
+        ``failure`` is the transport's error (httpx's, with its causes chained). The
+        answer names the variable and the proxy as ``scheme://host:port``, never its
+        credentials; it is ``None`` when ``url`` goes direct, or when ``failure`` is not a
+        failure to connect to the proxy (a TLS failure, or the proxy's answer to
+        ``CONNECT``).
+
+        >>> rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://u:pw@127.0.0.1:9"})
+        >>> refused = httpx.ConnectError("[Errno 111] Connection refused")
+        >>> refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
+        >>> url = httpx.URL("https://api.example.com/v1")
+        >>> print(rules.unreachable(url, refused))  # doctest: +NORMALIZE_WHITESPACE
+        HTTPS_PROXY=http://127.0.0.1:9 refused the connection; is the proxy running,
+        or should NO_PROXY cover api.example.com?
+        """
+        if not self.routes:
+            return None
+        route = self._match(url.scheme, url.host, url.port)
+        if route is None or route.proxy is None:
+            return None
+        what = _connect_failure(failure)
+        if what is None:
+            return None
+        proxy = route.proxy  # shown without its userinfo and path: netloc has neither
+        shown = f"{route.variable}={proxy.scheme}://{proxy.netloc.decode('ascii')}"
+        check = (
+            f"is {route.variable} spelt right" if what == _UNRESOLVED else "is the proxy running"
+        )
+        return f"{shown} {what}; {check}, or should NO_PROXY cover {url.host}?"
 
     @property
     def proxies(self) -> frozenset[httpx.URL]:
@@ -221,6 +259,50 @@ def masked(url: httpx.URL) -> str:
     bare = str(url.copy_with(username=None, password=None))
     scheme, _, rest = bare.partition("://")
     return f"{scheme}://***@{rest}"
+
+
+_REFUSED = "refused the connection"
+_UNRESOLVED = "names a host that could not be resolved"
+_TIMED_OUT = "did not accept the connection in time"
+
+
+def _connect_failure(failure: BaseException) -> str | None:
+    """How connecting failed, read from the error's causes; ``None``: not a failed connect.
+
+    A request through a proxy opens a socket to the proxy only, so a socket error while
+    connecting is the proxy's; a TLS error may be the server's (through the tunnel).
+    """
+    # A ProxyError too: aiohttp's failure to connect to its proxy arrives as one.
+    if not isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
+        return None
+    causes = list(_causes(failure))
+    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+        return None
+    if isinstance(failure, httpx.ConnectTimeout):
+        return _TIMED_OUT
+    errors = [cause for cause in causes if isinstance(cause, OSError)]
+    if any(isinstance(error, socket.gaierror) for error in errors):
+        return _UNRESOLVED
+    if any(
+        isinstance(error, ConnectionRefusedError) or error.errno == errno.ECONNREFUSED
+        for error in errors
+    ):
+        return _REFUSED
+    if errors:  # unreachable network, reset during the handshake...
+        return f"could not be reached ({failure})"
+    return None  # no socket error: the proxy answered (a refused CONNECT), or no proxy at all
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, its causes and contexts, and the members of any exception group among them."""
+    pending, seen = [error], 0
+    while pending and seen < 32:  # httpx's error, httpcore's or aiohttp's, the OS's
+        current = pending.pop(0)
+        seen += 1
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(cause for cause in (current.__cause__, current.__context__) if cause)
 
 
 def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:

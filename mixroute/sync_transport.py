@@ -320,27 +320,14 @@ class SyncTransport(httpx.BaseTransport):
     ) -> None:
         if proxies:
             proxies.check(socks=socks_installed(), transport="the sync client's transport")
-        backend = DeadlineBackend()
+        pool = _pool_options(ssl_context, limits)
         options = None if socket_options is None else tuple(socket_options)  # read by each pool
-        direct = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            retries=0,
-            local_address=local_address,
-            socket_options=options,
-            network_backend=backend,
-        )
+        sockets: dict[str, Any] = {"local_address": local_address, "socket_options": options}
+        direct = httpcore.ConnectionPool(**pool, **sockets)
         self._direct = PoolTransport(direct, ssl_context)
         self._proxies = proxies or None
         self._via: dict[httpx.URL, PoolTransport] = {
-            url: PoolTransport(
-                _proxy_pool(url, ssl_context, limits, backend, options, local_address),
-                ssl_context,
-            )
+            url: PoolTransport(_proxy_pool(url, pool, sockets), ssl_context)
             for url in (proxies.proxies if proxies else ())
         }
 
@@ -397,46 +384,36 @@ def _bounded_timeouts(extensions: dict[str, Any], until: float) -> dict[str, Any
     return {**extensions, "timeout": cut}
 
 
-def _proxy_pool(
-    url: httpx.URL,
-    ssl_context: ssl.SSLContext,
-    limits: httpx.Limits,
-    backend: DeadlineBackend,
-    socket_options: Iterable[SocketOption] | None,
-    local_address: str | None,
-) -> _Pool:
+def _pool_options(ssl_context: ssl.SSLContext, limits: httpx.Limits) -> dict[str, Any]:
+    """What every pool of the transport is made with: HTTP/1.1 over :class:`DeadlineBackend`."""
+    return {
+        "ssl_context": ssl_context,
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+        "http1": True,
+        "http2": False,
+        "retries": 0,
+        "network_backend": DeadlineBackend(),
+    }
+
+
+def _proxy_pool(url: httpx.URL, pool: dict[str, Any], sockets: dict[str, Any]) -> _Pool:
+    """The pool for the proxy at ``url``: ``pool``'s options, ``sockets``' for an HTTP proxy."""
     username, password = url.username, url.password
     auth = (username.encode(), password.encode()) if username or password else None
     proxy_url = httpcore.URL(
         scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
     )
-    if url.scheme in ("socks5", "socks5h"):
-        return httpcore.SOCKSProxy(
-            proxy_url=proxy_url,
-            proxy_auth=auth,
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            retries=0,
-            network_backend=backend,
-        )
+    if url.scheme in ("socks5", "socks5h"):  # httpcore's SOCKS pool takes no socket options
+        return httpcore.SOCKSProxy(proxy_url=proxy_url, proxy_auth=auth, **pool)
+    # An https:// proxy is verified as the servers are (httpx would use httpcore's default
+    # context, missing a CA the caller added for a corporate proxy).
+    proxy_context = pool["ssl_context"] if url.scheme == "https" else None
     return httpcore.HTTPProxy(
         proxy_url=proxy_url,
         proxy_auth=auth,
-        ssl_context=ssl_context,
-        # An https:// proxy is verified as the servers are (httpx would use httpcore's
-        # default context, missing a CA the caller added for a corporate proxy).
-        proxy_ssl_context=ssl_context if url.scheme == "https" else None,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        http1=True,
-        http2=False,
-        retries=0,
-        local_address=local_address,
-        socket_options=socket_options,
-        network_backend=backend,
+        proxy_ssl_context=proxy_context,
+        **pool,
+        **sockets,
     )

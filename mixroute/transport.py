@@ -27,6 +27,7 @@ from mixroute.errors import (
     MixrouteError,
     status_error_from_response,
 )
+from mixroute.proxies import ProxyRules
 from mixroute.retry import RetryPolicy, is_retryable_status, retry_after_seconds
 from mixroute.scrub import mask_httpx_error, redact_error  # redact_error: re-exported
 
@@ -101,13 +102,24 @@ def _certificate_refused(error: BaseException) -> bool:
     return False
 
 
-def connection_error(exc: httpx.HTTPError, request: httpx.Request | None) -> APIConnectionError:
-    """Type an httpx transport failure; the httpx exception is kept as ``__cause__``."""
+def connection_error(
+    exc: httpx.HTTPError, request: httpx.Request | None, proxies: ProxyRules | None = None
+) -> APIConnectionError:
+    """Type an httpx transport failure; the httpx exception is kept as ``__cause__``.
+
+    ``proxies``: the pool's proxies, when it follows the environment's; a request that
+    could not connect to its proxy gets a message naming it (without its credentials)
+    and what to check.
+    """
     error: APIConnectionError
+    down = proxies.unreachable(request.url, exc) if proxies and request is not None else None
     if isinstance(exc, httpx.TimeoutException):
-        error = APITimeoutError(f"Request timed out ({type(exc).__name__}).", request=request)
+        detail = f": {down}" if down else "."
+        error = APITimeoutError(
+            f"Request timed out ({type(exc).__name__}){detail}", request=request
+        )
     else:
-        detail = str(exc) or type(exc).__name__
+        detail = down or str(exc) or type(exc).__name__
         error = APIConnectionError(f"Connection error: {detail}", request=request)
     error.__cause__ = exc
     mask_httpx_error(exc)  # the cause travels with the error, and holds the request sent
@@ -205,7 +217,9 @@ class Exchange:
 
     ``until`` is the :func:`time.monotonic` instant the whole call (tries, backoff and, for
     a plain call, reading the answer) must end by; ``deadline`` the same in seconds, for
-    messages. ``stream`` says whether the answer is read as an event stream.
+    messages. ``stream`` says whether the answer is read as an event stream. ``proxies``
+    are the environment's proxies when the pool follows them, for the messages of
+    :func:`connection_error`.
     """
 
     build: Callable[[], httpx.Request]
@@ -217,6 +231,7 @@ class Exchange:
     deadline: float | None = None
     until: float | None = None
     attempts: Attempts | None = None
+    proxies: ProxyRules | None = None
 
     def __post_init__(self) -> None:
         if self.deadline is not None and self.until is None:
@@ -268,7 +283,7 @@ def _send(http: httpx.Client, exchange: Exchange) -> tuple[httpx.Response, bytes
             content = read_error_body(response, exchange.max_error_body_bytes)
             error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
-            error = connection_error(exc, request)
+            error = connection_error(exc, request, exchange.proxies)
         except ssl.SSLError as exc:
             error = connection_error(_connect_error(exc), request)
         except DeadlineExceeded as exc:
@@ -308,7 +323,7 @@ async def _send_async(
             content = await aread_error_body(response, exchange.max_error_body_bytes)
             error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
-            error = connection_error(exc, request)
+            error = connection_error(exc, request, exchange.proxies)
         except ssl.SSLError as exc:
             error = connection_error(_connect_error(exc), request)
         await exchange.policy.asleep(exchange.wait_after(error))
@@ -356,7 +371,7 @@ async def _send_direct(
             content = await aread_error_body(response, exchange.max_error_body_bytes)
             error: MixrouteError = _status_error(response, content, secret)
         except httpx.HTTPError as exc:
-            error = connection_error(exc, request or _request_of(exc, outgoing))
+            error = connection_error(exc, request or _request_of(exc, outgoing), exchange.proxies)
         await exchange.policy.asleep(exchange.wait_after(error))
 
 

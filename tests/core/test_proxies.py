@@ -8,7 +8,9 @@ the same proxy, with the same credentials, for every URL.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import ssl
 from collections.abc import Iterator, Mapping
 
@@ -322,6 +324,121 @@ def test_an_unknown_scheme_is_never_usable(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_refused_proxy_that_no_request_uses_is_not_checked() -> None:
     rules = ProxyRules.from_environment({"HTTP_PROXY": "socks4://proxy:1", "NO_PROXY": "*"})
     rules.check(socks=False, transport="the sync client's transport")
+
+
+# --- unreachable(): naming a proxy that could not be connected to ---------------------------
+
+API = httpx.URL("https://api.example.com/v1/chat/completions")
+
+
+def failed(error: httpx.HTTPError, *causes: BaseException) -> httpx.HTTPError:
+    """``error`` with ``causes`` chained under it, the way httpx and httpcore raise it."""
+    current: BaseException = error
+    for cause in causes:
+        current.__cause__ = cause
+        current = cause
+    return error
+
+
+def refused() -> httpx.HTTPError:
+    return failed(
+        httpx.ConnectError("[Errno 111] Connection refused"), ConnectionRefusedError(111, "refused")
+    )
+
+
+def test_a_refused_connect_names_the_variable_and_the_proxy_without_credentials() -> None:
+    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://user:hunter2@proxy:3128/path"})
+    assert rules.unreachable(API, refused()) == (
+        "HTTPS_PROXY=http://proxy:3128 refused the connection; "
+        "is the proxy running, or should NO_PROXY cover api.example.com?"
+    )
+
+
+def test_the_proxy_is_shown_as_scheme_host_and_port_as_the_variable_gave_them() -> None:
+    for value, shown in [
+        ("[::1]:8080", "all_proxy=http://[::1]:8080 "),
+        ("https://u:p@secure-proxy", "all_proxy=https://secure-proxy "),
+    ]:
+        rules = ProxyRules.from_environment({"all_proxy": value})
+        message = rules.unreachable(API, refused())
+        assert message is not None
+        assert message.startswith(shown), message
+
+
+def test_what_went_wrong_is_read_from_the_causes() -> None:
+    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://proxy:3128"})
+    unresolved = failed(
+        httpx.ConnectError("[Errno -2] Name or service not known"),
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+    )
+    both_refused = failed(  # anyio, after trying two addresses
+        httpx.ConnectError("All connection attempts failed"),
+        OSError("All connection attempts failed"),
+        ExceptionGroup(
+            "attempts", [ConnectionRefusedError(111, "a"), ConnectionRefusedError(111, "b")]
+        ),
+    )
+    unreachable = failed(
+        httpx.ConnectError("[Errno 101] Network is unreachable"), OSError(101, "unreachable")
+    )
+    timed_out = failed(httpx.ConnectTimeout("timed out"), TimeoutError("timed out"))
+    said = {
+        name: rules.unreachable(API, error) or ""
+        for name, error in [
+            ("unresolved", unresolved),
+            ("both refused", both_refused),
+            ("unreachable", unreachable),
+            ("timed out", timed_out),
+        ]
+    }
+    assert (
+        "names a host that could not be resolved; is HTTPS_PROXY spelt right" in said["unresolved"]
+    )
+    assert "refused the connection" in said["both refused"]
+    assert "could not be reached ([Errno 101] Network is unreachable)" in said["unreachable"]
+    assert "did not accept the connection in time" in said["timed out"]
+
+
+def test_nothing_is_said_when_the_proxy_is_not_to_blame() -> None:
+    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "local"})
+    certificate = failed(
+        httpx.ConnectError("certificate verify failed"),
+        ssl.SSLCertVerificationError("certificate verify failed"),
+    )
+    refused_connect = httpx.ProxyError("407 Proxy Authentication Required")
+    assert rules.unreachable(API, certificate) is None  # the server's, through the tunnel
+    assert rules.unreachable(API, refused_connect) is None  # the proxy answered
+    assert rules.unreachable(API, httpx.ReadError("reset")) is None  # connected
+    assert rules.unreachable(httpx.URL("https://local/v1"), refused()) is None  # direct
+    assert rules.unreachable(httpx.URL("http://api.example.com/"), refused()) is None  # direct
+    assert ProxyRules().unreachable(API, refused()) is None
+
+
+@pytest.mark.parametrize("transport", ["sync", "async"])
+def test_httpx_transports_failures_at_a_closed_port_are_read_as_refused(transport: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed when the block ends: nothing listens there
+    proxy = f"http://127.0.0.1:{port}"
+    rules = ProxyRules.from_environment({"HTTPS_PROXY": proxy})
+    if transport == "sync":
+        with (
+            httpx.Client(proxy=proxy, verify=CONTEXT) as client,
+            pytest.raises(httpx.ConnectError) as info,
+        ):
+            client.get(API)
+    else:
+
+        async def get() -> None:
+            async with httpx.AsyncClient(proxy=proxy, verify=CONTEXT) as client:
+                await client.get(API)
+
+        with pytest.raises(httpx.ConnectError) as info:
+            asyncio.run(get())
+    assert rules.unreachable(API, info.value) == (
+        f"HTTPS_PROXY={proxy} refused the connection; "
+        "is the proxy running, or should NO_PROXY cover api.example.com?"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,10 @@ What a user may rely on:
   other scheme is not used.
 * ``NO_PROXY`` naming the host, or ``*``, sends the call direct (shown with the proxy
   variable pointing at a port where nothing listens: a call that used it would fail).
-* A proxy that is down, or refuses the client, is an error, never a silent bypass.
+* A proxy that is down, or refuses the client, is an error, never a silent bypass. One
+  that refuses the connection, times out or whose host does not resolve is named in the
+  error's message (variable, scheme, host and port; never its credentials), with what to
+  check; the error's class and its retries are those of any failed connect.
 * A ``.netrc`` with a ``default`` entry changes nothing: no credentials from it reach the
   server or the proxy.
 * A SOCKS proxy with a transport that cannot speak it is a ``ConfigurationError`` when
@@ -23,7 +26,9 @@ What a user may rely on:
 
 from __future__ import annotations
 
+import socket
 import ssl
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,15 +39,17 @@ from support.callers import CALLERS, CallConfig, Caller, caller_id
 from support.forward_proxy import ForwardProxy
 from support.tls_relay import TLSRelay
 
-from mixroute import APIConnectionError, APIStatusError, ConfigurationError
+from mixroute import APIConnectionError, APIStatusError, APITimeoutError, ConfigurationError
 from mixroute.proxies import socks_installed
 from reliability.drivers.base import API_KEY
 from reliability.fault_server import FaultServer, closed_port_url
 from reliability.scenarios import TEXT
+from reliability.test_connections import unanswered_address
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 TIMEOUT = 5.0
 PROXY_USER, PROXY_PASSWORD = "x", "y"  # the auth proxy's credentials, and the .netrc's
+DOWN_USER, DOWN_PASSWORD = "proxy-user-7f3a", "proxy-password-c91e"  # a down proxy's
 
 EVERY_CALLER = pytest.mark.parametrize("caller", CALLERS, ids=caller_id)
 
@@ -236,12 +243,82 @@ def test_a_proxy_that_is_down_is_a_connection_error_not_a_bypass(
     request: pytest.FixtureRequest,
 ) -> None:
     base_url = target(scheme, fault_server, request)
-    monkeypatch.setenv(variable, closed_port_url().removesuffix("/v1"))
-    settings = config(base_url)
+    proxy = closed_port_url().removesuffix("/v1")
+    monkeypatch.setenv(variable, with_credentials(proxy))
+    message = (
+        f"Connection error: {variable}={proxy} refused the connection; "
+        "is the proxy running, or should NO_PROXY cover 127.0.0.1?"
+    )
+    assert_fails_naming_the_proxy(caller, config(base_url), fault_server, message)
+
+
+def with_credentials(proxy: str) -> str:
+    return proxy.replace("://", f"://{DOWN_USER}:{DOWN_PASSWORD}@")
+
+
+def assert_fails_naming_the_proxy(
+    caller: Caller,
+    settings: CallConfig,
+    server: FaultServer,
+    message: str,
+    kind: type[APIConnectionError] = APIConnectionError,
+) -> None:
+    """A call fails with ``kind`` and ``message``, retried as any failed connect, no bypass.
+
+    Neither the message, the repr nor the traceback (causes included) holds the proxy's
+    credentials.
+    """
     [outcome] = caller.run(settings)
-    assert isinstance(outcome.error, APIConnectionError), repr(outcome.error)
-    assert len(settings.sleeps) == settings.max_retries  # retried, like any refused connect
-    assert fault_server.connections_opened == 0
+    error = outcome.error
+    assert type(error) is kind, repr(error)
+    assert str(error) == message
+    for text in [repr(error), "".join(traceback.format_exception(error))]:
+        assert DOWN_USER not in text
+        assert DOWN_PASSWORD not in text
+    assert len(settings.sleeps) == settings.max_retries
+    assert server.connections_opened == 0
+
+
+@EVERY_CALLER
+def test_a_proxy_that_does_not_accept_the_connection_is_named_in_the_timeout(
+    caller: Caller, fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = closed_port_url().removesuffix("/v1")
+    port = int(proxy.rsplit(":", 1)[1])
+    monkeypatch.setenv("ALL_PROXY", with_credentials(proxy))
+    settings = CallConfig(fault_server.base_url, max_retries=1, timeout=0.2)
+    message = (
+        f"Request timed out (ConnectTimeout): ALL_PROXY={proxy} did not accept the "
+        "connection in time; is the proxy running, or should NO_PROXY cover 127.0.0.1?"
+    )
+    with unanswered_address("127.0.0.1", port):
+        assert_fails_naming_the_proxy(caller, settings, fault_server, message, APITimeoutError)
+
+
+@pytest.fixture
+def unresolvable_proxy(monkeypatch: pytest.MonkeyPatch) -> str:
+    """``https_proxy`` naming a host the resolver does not know (as it answers, offline)."""
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("proxy.invalid", b"proxy.invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setenv("https_proxy", with_credentials("http://proxy.invalid:3128"))
+    return "http://proxy.invalid:3128"
+
+
+@EVERY_CALLER
+def test_a_proxy_whose_host_does_not_resolve_is_named_in_the_error(
+    caller: Caller, unresolvable_proxy: str, https_server: TLSRelay, fault_server: FaultServer
+) -> None:
+    message = (
+        f"Connection error: https_proxy={unresolvable_proxy} names a host that could not be "
+        "resolved; is https_proxy spelt right, or should NO_PROXY cover 127.0.0.1?"
+    )
+    assert_fails_naming_the_proxy(caller, config(https_server.base_url), fault_server, message)
 
 
 @EVERY_CALLER
