@@ -52,7 +52,7 @@ from mixroute import (
     defaults,
     get_profile,
 )
-from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair
+from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair, check_http_client
 from mixroute.options import option_fields
 from mixroute.request import SearchSetting
 
@@ -571,16 +571,8 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
     @field_validator("http_client", "http_async_client")
     @classmethod
     def _check_http_client(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None:
-            return value
-        import httpx
-
-        wanted = httpx.Client if info.field_name == "http_client" else httpx.AsyncClient
-        if not isinstance(value, wanted):
-            raise ConfigurationError(
-                f"{info.field_name} must be an {wanted.__module__}.{wanted.__name__}, "
-                f"got {type(value).__name__}."
-            )
+        name = info.field_name or "http_client"
+        check_http_client(name, value, asynchronous=name == "http_async_client")
         return value
 
     # --- LangChain's identity, tracing and serialization -------------------------------

@@ -43,6 +43,7 @@ from mixroute.settings import (
     DEFAULT_MAX_LINE_BYTES,
     AsyncTransportName,
     ClientSettings,
+    SettingsArguments,
     TimeoutLike,
     check_deadline,
     redact,
@@ -156,23 +157,16 @@ class _BaseClient:
     def __init__(
         self,
         api_key: str | SecretStr | None,
-        base_url: str | None,
-        timeout: TimeoutLike,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
+        http_client: httpx.Client | httpx.AsyncClient | None,
         retry_policy: RetryPolicy | None,
-        **limits: Any,
+        **settings: Unpack[SettingsArguments],
     ) -> None:
-        self.settings = ClientSettings.resolve(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            **limits,
-        )
+        settings["timeout"] = _own_timeout(settings.get("timeout"), http_client)
+        self.settings = ClientSettings.resolve(api_key, **settings)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=self.settings.max_retries)
         self._headers = self.settings.headers()
+        if http_client is not None:
+            self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self._url = self.settings.completions_url
 
     def _exchange(self, build: Any, *, stream: bool, deadline: DeadlineLike) -> Exchange:
@@ -204,10 +198,14 @@ class _BaseClient:
         return decoder, bounds
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.settings.base_url!r}, "
-            f"max_retries={self.retry_policy.max_retries}, api_key=SecretStr('**********'))"
-        )
+        shown = ", ".join(self._repr_fields())
+        return f"{type(self).__name__}({shown}, api_key=SecretStr('**********'))"
+
+    def _repr_fields(self) -> list[str]:
+        return [
+            f"base_url={self.settings.base_url!r}",
+            f"max_retries={self.retry_policy.max_retries}",
+        ]
 
     def build_request(
         self,
@@ -348,6 +346,12 @@ _SETTINGS_RAISES = """
             message names the setting and what to give.
 """
 
+_SETTINGS_ATTRIBUTES = """\
+        settings: the resolved settings (base URL, timeout, limits; the key as a
+            ``SecretStr``).
+        retry_policy: the backoff in use, with its ``max_retries``.
+"""
+
 
 class MixrouteClient(_BaseClient):
     """A synchronous client for ``POST /chat/completions``.
@@ -383,10 +387,8 @@ class MixrouteClient(_BaseClient):
         + """
     Attributes:
         http_client: the ``httpx.Client`` requests go through (yours, if you passed one).
-        settings: the resolved settings (base URL, timeout, limits; the key as a
-            ``SecretStr``).
-        retry_policy: the backoff in use, with its ``max_retries``.
 """
+        + _SETTINGS_ATTRIBUTES
     )
 
     def __init__(
@@ -406,14 +408,14 @@ class MixrouteClient(_BaseClient):
         max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
         integration: str | None = None,
     ) -> None:
-        timeout = _own_timeout(timeout, http_client)
         super().__init__(
             api_key,
-            base_url,
-            timeout,
-            max_retries,
-            default_headers,
+            http_client,
             retry_policy,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             deadline=deadline,
             stream_deadline=stream_deadline,
             max_line_bytes=max_line_bytes,
@@ -432,8 +434,6 @@ class MixrouteClient(_BaseClient):
             http_client = httpx.Client(
                 timeout=self.settings.timeout, headers=self._headers, transport=transport
             )
-        else:
-            self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self.http_client = http_client
         # Parsed once: httpx would parse the URL string again for every request.
         self._parsed_url = httpx.URL(self._url)
@@ -757,10 +757,8 @@ class AsyncMixrouteClient(_BaseClient):
         + """
     Attributes:
         transport: what the client's own pool runs on, ``"aiohttp"`` or ``"httpx"``.
-        settings: the resolved settings (base URL, timeout, limits; the key as a
-            ``SecretStr``).
-        retry_policy: the backoff in use, with its ``max_retries``.
 """
+        + _SETTINGS_ATTRIBUTES
     )
 
     def __init__(
@@ -781,14 +779,14 @@ class AsyncMixrouteClient(_BaseClient):
         async_transport: AsyncTransportName = "auto",
         integration: str | None = None,
     ) -> None:
-        timeout = _own_timeout(timeout, http_client)
         super().__init__(
             api_key,
-            base_url,
-            timeout,
-            max_retries,
-            default_headers,
+            http_client,
             retry_policy,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             deadline=deadline,
             stream_deadline=stream_deadline,
             max_line_bytes=max_line_bytes,
@@ -797,8 +795,6 @@ class AsyncMixrouteClient(_BaseClient):
             async_transport=async_transport,
             integration=integration,
         )
-        if http_client is not None:
-            self._headers = _headers_for_their_client(self._headers, self.settings, http_client)
         self._user_http = http_client
         self.transport = resolve_async_transport(self.settings.async_transport)
         """What the client's own pool runs on: ``"aiohttp"`` or ``"httpx"``."""
@@ -811,13 +807,9 @@ class AsyncMixrouteClient(_BaseClient):
             self._pool_proxies = self._proxies
         self._pools = LoopPools(self._open_pool)
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.settings.base_url!r}, "
-            f"max_retries={self.retry_policy.max_retries}, "
-            f"async_transport={self.settings.async_transport!r} ({self.transport}), "
-            "api_key=SecretStr('**********'))"
-        )
+    def _repr_fields(self) -> list[str]:
+        transport = f"async_transport={self.settings.async_transport!r} ({self.transport})"
+        return [*super()._repr_fields(), transport]
 
     @property
     def http_client(self) -> httpx.AsyncClient:

@@ -29,17 +29,10 @@ import copy
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Unpack
 
 import pydantic
 
-from mixroute.defaults import (
-    DEFAULT_DEADLINE,
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_ERROR_BODY_BYTES,
-    DEFAULT_MAX_LINE_BYTES,
-    AsyncTransportName,
-)
 from mixroute.errors import ConfigurationError, MixrouteWarning
 
 if TYPE_CHECKING:  # the HTTP stack loads when the first pair is made, not at import
@@ -48,9 +41,9 @@ if TYPE_CHECKING:  # the HTTP stack loads when the first pair is made, not at im
 
     from mixroute.client import AsyncMixrouteClient, MixrouteClient
     from mixroute.retry import RetryPolicy
-    from mixroute.settings import ClientSettings, TimeoutLike
+    from mixroute.settings import ClientSettings, SettingsArguments
 
-__all__ = ["PAIR_SETTINGS", "ClientPair", "HoldsClientPair"]
+__all__ = ["PAIR_SETTINGS", "ClientPair", "HoldsClientPair", "check_http_client"]
 
 _KEY_ENV = "MIXROUTE_API_KEY"
 
@@ -73,7 +66,9 @@ class ClientPair:
 
     The arguments are those of :class:`~mixroute.MixrouteClient` (``async_transport``
     reaches only the async client, ``http_async_client`` is the async client's
-    ``http_client``). Thread-safe: threads racing to the first call share one client.
+    ``http_client``): the keyword ``**settings`` are typed, for checkers and editors, by
+    :class:`~mixroute.settings.SettingsArguments`. Thread-safe: threads racing to the
+    first call share one client.
     """
 
     __slots__ = (
@@ -92,58 +87,27 @@ class ClientPair:
         self,
         api_key: str | SecretStr | None = None,
         *,
-        base_url: str | None = None,
-        timeout: TimeoutLike = None,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
-        deadline: float | None = DEFAULT_DEADLINE,
-        stream_deadline: float | None = None,
-        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
-        async_transport: AsyncTransportName = "auto",
-        integration: str | None = None,
+        **settings: Unpack[SettingsArguments],
     ) -> None:
         from mixroute.settings import ClientSettings
 
-        _check_http_client("http_client", http_client, asynchronous=False)
-        _check_http_client("http_async_client", http_async_client, asynchronous=True)
-        settings = ClientSettings.resolve(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            deadline=deadline,
-            stream_deadline=stream_deadline,
-            max_line_bytes=max_line_bytes,
-            max_body_bytes=max_body_bytes,
-            max_error_body_bytes=max_error_body_bytes,
-            async_transport=async_transport,
-            integration=integration,
-        )
-        _check_proxies(settings, sync=http_client is None, async_=http_async_client is None)
-        # Everything a client is made from but the key and your httpx clients: the values
-        # resolved (a URL from the environment stays the one resolved here, in a worker
-        # too); the raw timeout, so an httpx client of yours keeps its own unless
-        # ``timeout`` is set.
+        check_http_client("http_client", http_client, asynchronous=False)
+        check_http_client("http_async_client", http_async_client, asynchronous=True)
+        resolved = ClientSettings.resolve(api_key, **settings)
+        _check_proxies(resolved, sync=http_client is None, async_=http_async_client is None)
+        # Everything a client is made from but the key and your httpx clients, as given
+        # (checked just now), but for the base URL, as resolved: one from the environment
+        # stays the one resolved here, in a worker too; and the default headers, copied.
+        # The timeout as given: an httpx client of yours keeps its own unless it is set.
         options: dict[str, Any] = {
-            "base_url": settings.base_url,
-            "timeout": timeout,
-            "max_retries": settings.max_retries,
-            "default_headers": dict(settings.default_headers),
-            "deadline": settings.deadline,
-            "stream_deadline": settings.stream_deadline,
-            "max_line_bytes": settings.max_line_bytes,
-            "max_body_bytes": settings.max_body_bytes,
-            "max_error_body_bytes": settings.max_error_body_bytes,
-            "async_transport": settings.async_transport,
-            "integration": integration,
+            **settings,
+            "base_url": resolved.base_url,
+            "default_headers": dict(resolved.default_headers),
         }
-        self._setup(options, settings, retry_policy, http_client, http_async_client)
+        self._setup(options, resolved, retry_policy, http_client, http_async_client)
 
     def _setup(
         self,
@@ -193,7 +157,7 @@ class ClientPair:
                     from mixroute.client import MixrouteClient
 
                     options = {**self._options}
-                    del options["async_transport"]
+                    options.pop("async_transport", None)
                     self._sync = MixrouteClient(
                         key,
                         http_client=self._http_client,
@@ -423,7 +387,16 @@ def _resolve_after_unpickling(options: Mapping[str, Any]) -> ClientSettings:
     return ClientSettings.resolve(None, **options)
 
 
-def _check_http_client(name: str, value: object, *, asynchronous: bool) -> None:
+def check_http_client(name: str, value: object, *, asynchronous: bool) -> None:
+    """Refuse a ``value`` for the setting ``name`` that is neither ``None`` nor an httpx client.
+
+    ``asynchronous`` asks for an ``httpx.AsyncClient``, else an ``httpx.Client``; the
+    adapters check their ``http_client`` and ``http_async_client`` fields with it.
+
+    Raises:
+        ConfigurationError: naming the setting, the client wanted and the type given.
+
+    """
     if value is None:
         return
     import httpx

@@ -11,7 +11,7 @@ import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 import httpx
 from pydantic import SecretStr
@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ClientSettings",
     "AsyncTransportName",
+    "SettingsArguments",
     "TimeoutLike",
     "check_deadline",
     "resolve_async_transport",
@@ -77,6 +78,28 @@ def resolve_timeout(timeout: TimeoutLike) -> httpx.Timeout:
         "timeout must be seconds (a float), a (connect, read) pair, or an httpx.Timeout; "
         f"got {type(timeout).__name__}."
     )
+
+
+class SettingsArguments(TypedDict, total=False):
+    """The keyword settings of :meth:`ClientSettings.resolve`, passed through unchanged.
+
+    :class:`~mixroute.ClientPair` takes them as ``**settings``; the public clients spell
+    them out, for their signatures. What each means and its default:
+    :class:`~mixroute.MixrouteClient` (``async_transport``:
+    :class:`~mixroute.AsyncMixrouteClient`).
+    """
+
+    base_url: str | None
+    timeout: TimeoutLike
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    deadline: float | None
+    stream_deadline: float | None
+    max_line_bytes: int
+    max_body_bytes: int
+    max_error_body_bytes: int
+    async_transport: AsyncTransportName
+    integration: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 import pytest
+from support.hanging_up_server import HangingUpServer
 from test_client import DOCUMENTED_ANSWER, KEY, MESSAGES
 
 from mixroute import APITimeoutError, AsyncMixrouteClient
@@ -27,6 +26,16 @@ pytest.importorskip("aiohttp")
 pytestmark = [pytest.mark.asyncio, pytest.mark.filterwarnings("error::ResourceWarning")]
 
 ANSWER = json.dumps(DOCUMENTED_ANSWER).encode()
+
+
+def answered(extra_head: bytes = b"") -> bytes:
+    """A whole 200 response carrying ANSWER, with ``extra_head`` among its headers."""
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + extra_head
+        + b"Content-Length: %d\r\n\r\n" % len(ANSWER)
+        + ANSWER
+    )
 
 
 class HeadServer:
@@ -46,12 +55,7 @@ class HeadServer:
                 self.heads.append(head)
                 length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
                 await reader.readexactly(length)
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + self.extra_head
-                    + b"Content-Length: %d\r\n\r\n" % len(ANSWER)
-                    + ANSWER
-                )
+                writer.write(answered(self.extra_head))
         writer.close()
 
     @asynccontextmanager
@@ -63,6 +67,17 @@ class HeadServer:
         finally:
             self.server.close()
             await close_all(self.server, self.writers)
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[AsyncMixrouteClient]:
+        """The server running, and an aiohttp client on it that never retries."""
+        async with (
+            self.running() as base_url,
+            AsyncMixrouteClient(
+                KEY, base_url=base_url, max_retries=0, async_transport="aiohttp"
+            ) as client,
+        ):
+            yield client
 
 
 async def close_all(server: asyncio.Server, writers: list[asyncio.StreamWriter]) -> None:
@@ -80,12 +95,7 @@ def header_lines(head: bytes) -> list[bytes]:
 
 async def test_a_plain_call_writes_the_head_httpx_would_write() -> None:
     server = HeadServer()
-    async with (
-        server.running() as base_url,
-        AsyncMixrouteClient(
-            KEY, base_url=base_url, max_retries=0, async_transport="aiohttp"
-        ) as client,
-    ):
+    async with server.client() as client:
         await client.create("glm-5", MESSAGES)  # straight through aiohttp
         # Per-call headers make httpx build the request: the reference head.
         await client.create("glm-5", MESSAGES, extra_headers={"X-Probe": "1"})
@@ -97,12 +107,7 @@ async def test_a_plain_call_writes_the_head_httpx_would_write() -> None:
 
 async def test_a_cookie_the_server_sets_is_sent_back_as_over_httpx() -> None:
     server = HeadServer(extra_head=b"Set-Cookie: session=abc; Path=/\r\n")
-    async with (
-        server.running() as base_url,
-        AsyncMixrouteClient(
-            KEY, base_url=base_url, max_retries=0, async_transport="aiohttp"
-        ) as client,
-    ):
+    async with server.client() as client:
         await client.create("glm-5", MESSAGES)
         await client.create("glm-5", MESSAGES)
     assert b"cookie:" not in server.heads[0].lower()
@@ -111,76 +116,16 @@ async def test_a_cookie_the_server_sets_is_sent_back_as_over_httpx() -> None:
 
 async def test_httpx_logs_each_plain_call_as_it_would(caplog: pytest.LogCaptureFixture) -> None:
     server = HeadServer()
-    async with (
-        server.running() as base_url,
-        AsyncMixrouteClient(
-            KEY, base_url=base_url, max_retries=0, async_transport="aiohttp"
-        ) as client,
-    ):
+    async with server.client() as client:
         with caplog.at_level(logging.INFO, logger="httpx"):
             await client.create("glm-5", MESSAGES)
     assert [r.getMessage() for r in caplog.records if r.name == "httpx"] == [
-        f'HTTP Request: POST {base_url}/chat/completions "HTTP/1.1 200 OK"'
+        f'HTTP Request: POST {client.settings.base_url}/chat/completions "HTTP/1.1 200 OK"'
     ]
 
 
-class HangingUpServer:
-    """Threaded: answers its first connection once, then sends a bare FIN when told."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.hang_up = threading.Event()
-        self.connections = 0
-        self.after_fin: list[bytes] = []
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self) -> None:
-        with suppress(OSError):
-            while True:
-                conn, _ = self.listener.accept()
-                self.connections += 1
-                first = self.connections == 1
-                threading.Thread(target=self.serve, args=(conn, first), daemon=True).start()
-
-    def serve(self, conn: socket.socket, first: bool) -> None:
-        with conn, suppress(OSError):
-            conn.settimeout(5)
-            while self.read_request(conn):
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n\r\n" % len(ANSWER) + ANSWER
-                )
-                if first:
-                    break
-            if not first:
-                return
-            self.hang_up.wait(5)
-            conn.shutdown(socket.SHUT_WR)
-            received = b""
-            with suppress(OSError):
-                while piece := conn.recv(65536):
-                    received += piece
-            self.after_fin.append(received)
-
-    @staticmethod
-    def read_request(conn: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            piece = conn.recv(65536)
-            if not piece:
-                return False
-            data += piece
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
-        while len(body) < length:
-            body += conn.recv(65536)
-        return True
-
-
 async def test_a_plain_call_never_uses_a_connection_the_server_closed_while_idle() -> None:
-    server = HangingUpServer()
-    try:
+    with HangingUpServer(answered()) as server:
         async with AsyncMixrouteClient(
             KEY,
             base_url=f"http://127.0.0.1:{server.port}/v1",
@@ -191,8 +136,6 @@ async def test_a_plain_call_never_uses_a_connection_the_server_closed_while_idle
             server.hang_up.set()
             time.sleep(0.2)  # noqa: ASYNC251 - blocks the loop: the FIN waits unseen
             await client.create("glm-5", MESSAGES)
-    finally:
-        server.listener.close()
     assert server.connections == 2
     assert server.after_fin == [b""]
 

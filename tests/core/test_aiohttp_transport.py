@@ -20,7 +20,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -31,6 +30,7 @@ import aiohttp
 import httpx
 import pytest
 import trustme
+from support.hanging_up_server import HangingUpServer
 
 from mixroute.aiohttp_transport import AiohttpTransport
 
@@ -593,91 +593,20 @@ async def test_a_cancelled_request_frees_its_connection_and_its_slot(stage: str)
     assert connections == 2
 
 
-class HangingUpServer:
-    """A threaded server: answers its first connection once, then closes it when told.
-
-    Threaded so that the FIN is sent while the test blocks its own loop. The close is a
-    bare TCP FIN (no TLS close_notify): asyncio's TLS layer takes longest to notice that.
-    Whatever arrives on the connection after the FIN is kept in ``after_fin``.
-    """
-
-    ANSWER = b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"
-
-    def __init__(self, tls: ssl.SSLContext | None) -> None:
-        self.tls = tls
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.hang_up = threading.Event()
-        self.connections = 0
-        self.after_fin: list[bytes] = []
-        self.threads = [threading.Thread(target=self.accept, daemon=True)]
-        self.threads[0].start()
-
-    def accept(self) -> None:
-        with suppress(OSError):  # the listener was closed
-            while True:
-                conn, _ = self.listener.accept()
-                if self.tls is not None:
-                    conn = self.tls.wrap_socket(conn, server_side=True)
-                self.connections += 1
-                first = self.connections == 1
-                thread = threading.Thread(target=self.serve, args=(conn, first), daemon=True)
-                self.threads.append(thread)
-                thread.start()
-
-    def serve(self, conn: socket.socket, first: bool) -> None:
-        with conn, suppress(OSError):
-            conn.settimeout(5)
-            while self.read_request(conn):
-                conn.sendall(self.ANSWER)
-                if first:
-                    break
-            if not first:
-                return
-            self.hang_up.wait(5)
-            socket.socket.shutdown(conn, socket.SHUT_WR)  # TCP only: TLS stays readable
-            received = b""
-            with suppress(OSError):
-                while piece := conn.recv(65536):
-                    received += piece
-            self.after_fin.append(received)
-
-    @staticmethod
-    def read_request(conn: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            piece = conn.recv(65536)
-            if not piece:
-                return False
-            data += piece
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        while len(body) < length:
-            body += conn.recv(65536)
-        return True
-
-    def close(self) -> None:
-        self.listener.close()
-        for thread in self.threads[1:]:
-            thread.join(5)
-
-
 @pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
 async def test_a_connection_the_server_closed_while_idle_is_not_used(
     tls: bool, server_tls: ssl.SSLContext, trusting: ssl.SSLContext
 ) -> None:
-    server = HangingUpServer(server_tls if tls else None)
     scheme, context = ("https", trusting) if tls else ("http", DEFAULT_CONTEXT)
-    url = f"{scheme}://localhost:{server.port}/"
-    try:
+    keep_alive = reply(b"ok", headers=(b"Connection: keep-alive",))
+    with HangingUpServer(keep_alive, server_tls if tls else None) as server:
+        url = f"{scheme}://localhost:{server.port}/"
         async with client(ssl_context=context) as http:
             assert (await http.post(url, content=b"one")).text == "ok"
             server.hang_up.set()
             # Blocks the loop: the FIN arrives meanwhile and waits in the kernel, unseen.
             time.sleep(0.2)  # noqa: ASYNC251
             assert (await http.post(url, content=b"two")).text == "ok"
-    finally:
-        server.close()
     assert server.connections == 2
     assert server.after_fin == [b""]  # the second request never went out on the first
 
