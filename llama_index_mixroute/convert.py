@@ -172,7 +172,7 @@ def to_core_message(message: ChatMessage, index: int = 0) -> Any:
                 f"{where}: a tool message needs the id of the call it answers in "
                 "additional_kwargs['tool_call_id']."
             )
-        return ToolMessage(_user_content(blocks, where, joined=True), tool_call_id=call_id)
+        return ToolMessage(_user_content(blocks, where), tool_call_id=call_id)
     if role == MessageRole.DEVELOPER:
         return DeveloperMessage(_text_content(blocks, where, "developer"), name=_name(message))
     if role == MessageRole.FUNCTION:  # the legacy function-result role
@@ -189,9 +189,7 @@ def _name(message: ChatMessage) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _user_content(
-    blocks: Sequence[Any], where: str, *, joined: bool = False
-) -> str | list[ContentPart]:
+def _user_content(blocks: Sequence[Any], where: str) -> str | list[ContentPart]:
     if len(blocks) == 1 and type(blocks[0]) is TextBlock:  # the common case, kept cheap
         text: str = blocks[0].text
         return text
@@ -209,22 +207,20 @@ def _user_content(
             raise _unsupported(block, where, _USER_BLOCKS)
     if not parts:
         return ""
-    if joined and all(isinstance(part, TextPart) for part in parts):
-        # A tool result is a string for the vendors that take no parts in that role.
-        return "\n".join(part.text for part in parts if isinstance(part, TextPart))
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         return parts[0].text
     return parts
 
 
-def _text_content(blocks: Sequence[Any], where: str, role: str) -> str:
-    texts = []
+def _text_content(blocks: Sequence[Any], where: str, role: str) -> list[ContentPart]:
+    """The text blocks as parts: the core decides how the role sends several of them."""
+    parts: list[ContentPart] = []
     for block in blocks:
         if isinstance(block, TextBlock):
-            texts.append(block.text)
+            parts.append(TextPart(block.text))
         elif not isinstance(block, CachePoint):
             raise _unsupported(block, where, "TextBlock", role)
-    return "\n".join(texts)
+    return parts
 
 
 def _assistant(message: ChatMessage, where: str) -> AssistantMessage:

@@ -22,13 +22,16 @@ from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any, Generic
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+
+# The public path of LlamaIndex's dispatcher, re-exported without an __all__ (so mypy
+# cannot see it as exported); llama-index-instrumentation itself is not our dependency.
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
 )
 from llama_index.core.prompts.base import BasePromptTemplate
 from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
-from llama_index_instrumentation import get_dispatcher
 
 from mixroute.errors import OutputTruncatedError
 from mixroute.response import ChatCompletion

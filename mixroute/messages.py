@@ -3,6 +3,15 @@
 Both framework adapters convert their own message types into these, so every rule about
 the wire format (data URLs, the ``file`` part, ``input_audio``, tool results) lives here
 once. Plain dicts in the wire format are accepted too and checked the same way.
+
+Several text parts in one message: a user message sends them as a list of parts; a
+system, developer, tool or function message sends them as one string, joined with a
+newline. The API takes content as a string or a list of parts, but its only list is a
+user message's (text beside a file); every other role is shown as a string, and vendors
+behind the gateway that take no parts outside user messages read that form. A part with
+more than ``type`` and ``text`` (a ``cache_control`` mark, say), or one that is not text,
+keeps the list as given. An assistant turn's text is one string already
+(:class:`~mixroute.AssistantMessage`); an assistant dict's parts are sent as given.
 """
 
 from __future__ import annotations
@@ -133,7 +142,7 @@ Content: TypeAlias = str | Sequence[ContentPart | Mapping[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class SystemMessage:
-    """Instructions for the model."""
+    """Instructions for the model; several text parts are sent as one string."""
 
     content: Content
     name: str | None = None
@@ -142,7 +151,10 @@ class SystemMessage:
 
 @dataclass(frozen=True, slots=True)
 class DeveloperMessage:
-    """Instructions in the ``developer`` role that OpenAI's reasoning models expect."""
+    """Instructions in the ``developer`` role that OpenAI's reasoning models expect.
+
+    Several text parts are sent as one string, as for :class:`SystemMessage`.
+    """
 
     content: Content
     name: str | None = None
@@ -160,7 +172,10 @@ class UserMessage:
 
 @dataclass(frozen=True, slots=True)
 class ToolMessage:
-    """The result of a tool call, answering the call with ``tool_call_id``."""
+    """The result of a tool call, answering the call with ``tool_call_id``.
+
+    Several text parts are sent as one string; a result with an image keeps its parts.
+    """
 
     content: Content
     tool_call_id: str
@@ -172,14 +187,24 @@ Message: TypeAlias = Any
 """A typed message above, a :class:`mixroute.AssistantMessage`, or a wire-format dict."""
 
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+_JOINED_ROLES = frozenset({"system", "developer", "tool", "function"})
 
 
-def content_to_wire(content: object, where: str) -> str | list[dict[str, Any]] | None:
-    """Check message content and return it in wire form."""
+def content_to_wire(
+    content: object, where: str, role: object = "user"
+) -> str | list[dict[str, Any]] | None:
+    """Check message content and return it in wire form.
+
+    In a system, developer, tool or function message, parts that are all plain text
+    become one string.
+    """
     if content is None or isinstance(content, str):
         return content
     if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
-        return [part_to_wire(part, f"{where}[{i}]") for i, part in enumerate(content)]
+        parts = [part_to_wire(part, f"{where}[{i}]") for i, part in enumerate(content)]
+        if role in _JOINED_ROLES and all(_is_plain_text(part) for part in parts):
+            return "\n".join(part["text"] for part in parts)
+        return parts
     raise InvalidRequestError(
         f"{where}: content must be a string or a list of parts, not {type(content).__name__}."
     )
@@ -216,6 +241,10 @@ def part_to_wire(part: object, where: str) -> dict[str, Any]:
     return dict(part)
 
 
+def _is_plain_text(part: Mapping[str, Any]) -> bool:
+    return part.get("type") == "text" and len(part) == 2 and isinstance(part["text"], str)
+
+
 _PART_FIELDS = {
     "text": "text",
     "image_url": "image_url",
@@ -237,7 +266,8 @@ def message_to_wire(message: object, index: int, *, send_reasoning: bool) -> dic
         return wire
     where = f"messages[{index}]"
     if isinstance(message, SystemMessage | DeveloperMessage | UserMessage | ToolMessage):
-        wire = {"role": message.role, "content": content_to_wire(message.content, where)}
+        content = content_to_wire(message.content, where, message.role)
+        wire = {"role": message.role, "content": content}
         if isinstance(message, ToolMessage):
             wire["tool_call_id"] = message.tool_call_id
         elif message.name is not None:
@@ -267,7 +297,7 @@ def _dict_message_to_wire(
         )
     wire = dict(message)
     if "content" in wire:
-        wire["content"] = content_to_wire(wire["content"], where)
+        wire["content"] = content_to_wire(wire["content"], where, role)
     elif role != "assistant":
         raise InvalidRequestError(f"{where}: a {role!r} message needs 'content'.")
     if role == "tool" and not isinstance(wire.get("tool_call_id"), str):

@@ -40,6 +40,8 @@ class PolicyFilter:
     """
 
     __slots__ = (
+        "_ended",
+        "_final",
         "_finish",
         "_held",
         "_other_call",
@@ -65,6 +67,8 @@ class PolicyFilter:
         self._seen_call = False
         self._schema_call = False
         self._other_call = False
+        self._ended = False  # the attempt's end was seen and did not ask again
+        self._final: ChatCompletion | None = None
 
     @property
     def _holding(self) -> bool:
@@ -134,6 +138,7 @@ class PolicyFilter:
 
         """
         if not self._holding:
+            self._ended = True
             return None, False
         held = "".join(self._held)
         policy = self.policy
@@ -150,12 +155,25 @@ class PolicyFilter:
         last = ChunkDelta(content=held or None, finish_reason=self._finish)
         self._held, self._finish = [], None
         self._seen_call = True  # decided: nothing more is held
+        self._ended = True
         if last.content:
             self.yielded.append(last.content)
         return (last if _carries(last) else None), False
 
-    def completion(self, completion: ChatCompletion) -> ChatCompletion:
-        """``completion`` as handed out: the schema call as content, the text so far."""
+    def completion(self, read: Callable[[], ChatCompletion]) -> ChatCompletion:
+        """The completion ``read`` assembles, as handed out: the schema call as content.
+
+        Until the stream ends it is the answer so far, shaped anew at each call; once it
+        has ended it is shaped once, and every later call returns that same completion.
+        """
+        if self._final is not None:
+            return self._final
+        completion = self._shaped(read())
+        if self._ended:
+            self._final = completion
+        return completion
+
+    def _shaped(self, completion: ChatCompletion) -> ChatCompletion:
         self.policy.finish(completion)
         if completion.choices:
             choice = completion.choices[0]
@@ -224,8 +242,11 @@ class PolicyChatStream(ChatStream):
 
     @property
     def completion(self) -> ChatCompletion:
-        """The assembled completion, as handed out (complete once iteration has ended)."""
-        return self._filter.completion(self._inner.completion)
+        """The assembled completion, as handed out.
+
+        Complete once iteration has ended; from then on every read returns the same one.
+        """
+        return self._filter.completion(lambda: self._inner.completion)
 
     @property
     def message(self) -> AssistantMessage:
@@ -292,8 +313,11 @@ class AsyncPolicyStream(AsyncChatStream):
 
     @property
     def completion(self) -> ChatCompletion:
-        """The assembled completion, as handed out (complete once iteration has ended)."""
-        return self._filter.completion(self._inner.completion)
+        """The assembled completion, as handed out.
+
+        Complete once iteration has ended; from then on every read returns the same one.
+        """
+        return self._filter.completion(lambda: self._inner.completion)
 
     @property
     def message(self) -> AssistantMessage:

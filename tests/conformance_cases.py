@@ -121,6 +121,11 @@ ANSWER_SCHEMA = {
 }
 
 
+def _text(text: str) -> dict[str, str]:
+    """A text part: the same in the neutral form and on the wire."""
+    return {"type": "text", "text": text}
+
+
 def _tool_conversation(reasoning: str | None = None, *, wire: bool = False) -> list[dict[str, Any]]:
     """The weather question, the call and its result: neutral, or as sent (``wire``)."""
     call, key = (WIRE_CALL, "reasoning_content") if wire else (CALL, "reasoning")
@@ -457,6 +462,28 @@ CASES: list[ConformanceCase] = [
                 },
                 {"role": "tool", "content": "18 C, sunny", "tool_call_id": "call_1"},
                 {"role": "tool", "content": "noon", "tool_call_id": "call_2"},
+            ],
+        },
+    ),
+    ConformanceCase(
+        name="several text parts: a list for the user, one string for system and tool",
+        model="gpt-4o",
+        messages=[
+            {"role": "system", "content": [_text("Be brief."), _text("Answer in French.")]},
+            {"role": "user", "content": [_text("Weather in Paris?"), _text("In Celsius.")]},
+            {"role": "assistant", "content": "", "tool_calls": [CALL]},
+            {"role": "tool", "content": [_text("18 C"), _text("sunny")], "tool_call_id": "call_1"},
+        ],
+        expected={
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "system", "content": "Be brief.\nAnswer in French."},
+                {
+                    "role": "user",
+                    "content": [_text("Weather in Paris?"), _text("In Celsius.")],
+                },
+                {"role": "assistant", "content": None, "tool_calls": [WIRE_CALL]},
+                {"role": "tool", "content": "18 C\nsunny", "tool_call_id": "call_1"},
             ],
         },
     ),

@@ -30,7 +30,8 @@ from mixroute import (
     build_request_body,
     get_profile,
 )
-from mixroute.answer_policy import NO_POLICY, plan_request
+from mixroute.answer_policy import NO_POLICY, AnswerPolicy, plan_request
+from mixroute.policy_stream import PolicyChatStream
 from mixroute.tool_choice import forget_warnings
 from mixroute.tools import function_tool
 
@@ -286,6 +287,46 @@ def test_a_stream_of_prose_beside_user_tools_is_handed_out_at_the_end() -> None:
         completion = stream.completion
     assert shown == "Just prose." == completion.message.content
     assert completion.finish_reason == "stop"
+
+
+@dataclasses.dataclass(frozen=True)
+class CountingPolicy(AnswerPolicy):
+    """The real policy, keeping each completion its ``finish`` shaped."""
+
+    shaped: list[ChatCompletion] = dataclasses.field(default_factory=list)
+
+    def finish(self, completion: ChatCompletion) -> ChatCompletion:
+        self.shaped.append(completion)
+        return super().finish(completion)
+
+
+def test_a_finished_stream_is_shaped_once_and_read_as_the_same_completion() -> None:
+    gateway = PolicyGateway("deepseek-chat", [tool_call("Weather", ANSWER)])
+    policy = CountingPolicy("deepseek-chat", schema_tool="Weather")
+    with sync_client(gateway).stream("deepseek-chat", ASK, tools=[WEATHER_TOOL]) as inner:
+        stream = PolicyChatStream(inner, policy, gateway.bodies[0], lambda body: inner)
+        shown = "".join(delta.content or "" for delta in stream)
+        first, again = stream.message, stream.message
+        completion = stream.completion
+    assert json.loads(shown) == ANSWER == json.loads(first.content or "")
+    assert first is again is completion.message
+    assert stream.completion is completion
+    assert policy.shaped == [completion]  # the policy ran once, on the completion read
+
+
+def test_an_async_stream_once_ended_returns_the_same_completion() -> None:
+    async def run() -> tuple[ChatCompletion, ChatCompletion, Any]:
+        gateway = PolicyGateway("deepseek-chat", [tool_call("Weather", ANSWER)])
+        opener = async_client(gateway).stream("deepseek-chat", ASK, response_format=Weather)
+        async with opener as stream:
+            async for _ in stream:
+                pass
+            return stream.completion, stream.completion, stream.message
+
+    first, again, message = asyncio.run(run())
+    assert first is again
+    assert message is first.message
+    assert json.loads(message.content or "") == ANSWER
 
 
 def test_an_async_stream_retries_on_r1_and_streams_the_json() -> None:

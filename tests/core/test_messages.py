@@ -71,6 +71,55 @@ def test_parts_become_the_documented_wire_parts() -> None:
     ]
 
 
+def test_several_text_parts_are_a_list_for_the_user_and_one_string_elsewhere() -> None:
+    parts = [TextPart("Be brief."), "Answer in French."]
+    assert wire(
+        SystemMessage(parts),
+        DeveloperMessage(parts),
+        UserMessage(parts),
+        ToolMessage([TextPart("18 C"), TextPart("sunny")], tool_call_id="call_1"),
+    ) == [
+        {"role": "system", "content": "Be brief.\nAnswer in French."},
+        {"role": "developer", "content": "Be brief.\nAnswer in French."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Be brief."},
+                {"type": "text", "text": "Answer in French."},
+            ],
+        },
+        {"role": "tool", "content": "18 C\nsunny", "tool_call_id": "call_1"},
+    ]
+
+
+def test_wire_dicts_follow_the_same_rule_for_several_text_parts() -> None:
+    texts = [{"type": "text", "text": "42"}, {"type": "text", "text": "units: m"}]
+    assert wire(
+        {"role": "system", "content": texts},
+        {"role": "tool", "content": texts, "tool_call_id": "call_1"},
+        {"role": "function", "name": "calc", "content": texts},
+        {"role": "user", "content": texts},
+        {"role": "assistant", "content": texts},
+    ) == [
+        {"role": "system", "content": "42\nunits: m"},
+        {"role": "tool", "content": "42\nunits: m", "tool_call_id": "call_1"},
+        {"role": "function", "name": "calc", "content": "42\nunits: m"},
+        {"role": "user", "content": texts},
+        {"role": "assistant", "content": texts},
+    ]
+
+
+def test_parts_that_are_more_than_plain_text_stay_a_list() -> None:
+    cached = {"type": "text", "text": "Long rules.", "cache_control": {"type": "ephemeral"}}
+    image = ImagePart("https://example.com/chart.png")
+    system, tool = wire(
+        SystemMessage([TextPart("Be brief."), cached]),
+        ToolMessage([TextPart("The chart:"), image], tool_call_id="call_1"),
+    )
+    assert system["content"] == [{"type": "text", "text": "Be brief."}, cached]
+    assert tool["content"] == [{"type": "text", "text": "The chart:"}, image.to_wire()]
+
+
 def test_wire_dicts_pass_through_when_valid() -> None:
     part = {"type": "file", "file": {"url": "https://example.com/document.pdf"}}
     message = {"role": "user", "content": [{"type": "text", "text": "Read"}, part]}

@@ -288,7 +288,7 @@ def test_tool_results_as_text_or_parts() -> None:
     ) == [
         {
             "role": "tool",
-            "content": [{"type": "text", "text": "22 C"}, {"type": "text", "text": "and sunny"}],
+            "content": "22 C\nand sunny",  # the core's rule: text parts outside user turns
             "tool_call_id": "c1",
         }
     ]
