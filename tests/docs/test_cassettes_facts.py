@@ -1,0 +1,60 @@
+"""What the cassettes guide lists, checked against ``mixroute.testing``.
+
+The guide names the headers dropped from a recording, the shapes of key that are
+replaced by ``REDACTED``, the placeholder a keyless replay sets, and what a request is
+matched on. The plugin's behaviour is tested in ``tests/testing/``; this file checks that
+the guide's lists are the plugin's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mixroute import testing
+
+GUIDE = " ".join(
+    (Path(__file__).resolve().parents[2] / "docs/guides/testing-with-cassettes.md")
+    .read_text()
+    .split()
+)
+
+
+def test_the_credential_headers_dropped_are_the_plugins() -> None:
+    listed = re.search(r"credential headers are dropped: (.*?);", GUIDE)
+    assert listed is not None
+    named = {name.lower() for name in re.findall(r"`([\w-]+)`", listed[1])}
+    assert named == testing.SECRET_HEADERS
+
+
+SHAPES = [
+    ("`sk-…`", "key sk-abcdef0123456789 here", "key REDACTED here"),
+    ("`Bearer …`", "sent with Bearer abcdef0123456789", "sent with Bearer REDACTED"),
+    ("`?api_key=…`", "/v1/models?api_key=abc123&x=1", "/v1/models?api_key=REDACTED&x=1"),
+    ("`?key=…`", "/v1/models?key=abc123", "/v1/models?key=REDACTED"),
+    ("`?token=…`", "/v1/models?token=abc123", "/v1/models?token=REDACTED"),
+]
+
+
+def test_the_shapes_of_key_listed_are_the_ones_checked_here() -> None:
+    listed = re.search(r"anything shaped like a key \((.*?)\) is replaced by `REDACTED`", GUIDE)
+    assert listed is not None
+    assert re.findall(r"`[^`]+`", listed[1]) == [shape for shape, _, _ in SHAPES]
+
+
+@pytest.mark.parametrize(("shape", "text", "scrubbed"), SHAPES)
+def test_each_shape_of_key_the_guide_names_is_replaced(
+    shape: str, text: str, scrubbed: str
+) -> None:
+    assert testing.scrub_text(text) == scrubbed
+    assert testing.find_secrets(text) != []
+    assert testing.find_secrets(scrubbed) == []
+
+
+def test_the_placeholder_and_the_matching_are_the_plugins() -> None:
+    assert f"to a placeholder, `{testing.REPLAY_API_KEY}` (not a key)" in GUIDE
+    assert "a request matches a recording on its method, its URL path and its JSON body" in GUIDE
+    assert testing.DEFAULT_MATCH_ON == ("method", "path", "json_body")
+    assert tuple(testing.mixroute_vcr_config()["match_on"]) == testing.DEFAULT_MATCH_ON
