@@ -60,12 +60,27 @@ _FROM_OPENAI = {
         "Mixroute has no OpenAI organizations: remove organization; your api_key alone "
         "says who you are."
     ),
+    "tiktoken_model_name": (
+        "ChatMixroute counts tokens without tiktoken (get_num_tokens uses the core's "
+        "estimate, the same for every vendor): remove tiktoken_model_name."
+    ),
     "openai_proxy": (
         "ChatMixroute takes no openai_proxy: set HTTPS_PROXY (it is read as httpx reads "
         "it), or pass http_client=httpx.Client(proxy=...) and "
         "http_async_client=httpx.AsyncClient(proxy=...)."
     ),
 }
+_FROM_OPENAI.update(
+    (name, f"Mixroute serves chat completions, not the Responses API: remove {name}.")
+    for name in (
+        "use_responses_api",
+        "use_previous_response_id",
+        "include",
+        "truncation",
+        "context_management",
+        "prompt_cache_options",
+    )
+)
 """ChatOpenAI arguments refused with what to write instead (their values never shown)."""
 
 _CALL_OWN = ("model", "stream", "stream_usage")

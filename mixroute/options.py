@@ -47,6 +47,12 @@ EXTRA_BODY_ADVICE = "pass vendor fields that have no typed option through extra_
 """What to do with a field that has no typed option, said after an unknown name."""
 
 
+_CLOSE_ENOUGH = 0.75
+"""How alike a name must be to be offered as "did you mean": typos score 0.8-0.97;
+unrelated names of other integrations (``use_responses_api`` against
+``emulate_response_format``: 0.65) score below."""
+
+
 def unknown_name_error(
     name: str,
     known: Iterable[str],
@@ -65,7 +71,7 @@ def unknown_name_error(
     InvalidRequestError("ChatMixroute.invoke: unknown option 'temprature'; did you mean \
 'temperature'? Or pass vendor fields that have no typed option through extra_body={...}.")
     """
-    close = difflib.get_close_matches(name, sorted(known), n=1)
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=_CLOSE_ENOUGH)
     if close:
         return error(f"{who}: unknown {kind} {name!r}; did you mean {close[0]!r}? Or {advice}")
     return error(f"{who}: unknown {kind} {name!r}; {advice}")

@@ -101,6 +101,50 @@ def test_chat_openai_arguments_are_refused_naming_the_mixroute_one(
         assert secret not in repr(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("use_responses_api", True),
+        ("use_previous_response_id", True),
+        ("include", ["reasoning.encrypted_content"]),
+        ("truncation", "auto"),
+        ("context_management", [{"type": "compaction"}]),
+        ("prompt_cache_options", {"retention": "24h"}),
+    ],
+)
+def test_responses_api_arguments_are_refused_saying_mixroute_serves_chat_completions(
+    argument: str, value: object
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ChatMixroute(model="gpt-4o", api_key=KEY, **{argument: value})
+    assert str(caught.value) == (
+        f"Mixroute serves chat completions, not the Responses API: remove {argument}."
+    )
+
+
+def test_tiktoken_model_name_is_refused_naming_the_estimate_used_instead() -> None:
+    with pytest.raises(ConfigurationError, match="remove tiktoken_model_name") as caught:
+        ChatMixroute(model="gpt-4o", api_key=KEY, tiktoken_model_name="gpt-4o")
+    assert "get_num_tokens" in str(caught.value)
+    assert "did you mean" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("argument", "guess"), [("temprature", "temperature"), ("max_retry", "max_retries")]
+)
+def test_a_misspelt_argument_names_the_real_one(argument: str, guess: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"did you mean '{guess}'"):
+        ChatMixroute(model="gpt-4o", api_key=KEY, **{argument: 1})
+
+
+def test_an_unrelated_unknown_argument_gets_no_far_fetched_guess() -> None:
+    """A name that is no typo of a real one is refused without a guess, with the advice."""
+    with pytest.raises(ConfigurationError) as caught:
+        ChatMixroute(model="gpt-4o", api_key=KEY, service_level="high")
+    assert "did you mean" not in str(caught.value)
+    assert "model_kwargs={...}" in str(caught.value)
+
+
 @pytest.mark.parametrize("alias", ["api_base", "base_url"])
 def test_chat_mixroute_takes_api_base_and_base_url(alias: str) -> None:
     recorder = Recorder()

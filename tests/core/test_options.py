@@ -60,6 +60,20 @@ def test_the_error_class_kind_and_advice_are_the_callers() -> None:
     assert str(error) == "Thing: unknown setting 'timout'; did you mean 'timeout'? Or see the docs."
 
 
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("use_responses_api", ["emulate_response_format", "response_format"]),
+        ("tiktoken_model_name", ["model_name", "model"]),
+    ],
+)
+def test_a_name_from_another_integration_gets_no_far_fetched_guess(
+    name: str, known: list[str]
+) -> None:
+    error = unknown_name_error(name, known, who="Thing", advice="see the docs.")
+    assert str(error) == f"Thing: unknown option {name!r}; see the docs."
+
+
 # --- one call's keyword arguments --------------------------------------------------------
 
 
