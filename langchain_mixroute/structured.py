@@ -37,7 +37,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from mixroute import InvalidRequestError, ModelProfile, OutputTruncatedError
-from mixroute.response import is_truncated
+from mixroute.response import cut_off_message
 from mixroute.structured import (
     is_model_class,
     json_answer_instruction,
@@ -173,15 +173,10 @@ def _check_finished(result: list[Generation], max_tokens: int | None) -> None:
     generation = result[0] if result else None
     if isinstance(generation, ChatGeneration):
         message = generation.message
-        if is_truncated(message.response_metadata.get("finish_reason")):
-            limit = f" (max_tokens={max_tokens})" if max_tokens is not None else ""
-            raise OutputTruncatedError(
-                "The structured output was cut off at the token limit"
-                f"{limit} before the JSON was complete (finish_reason 'length'); raise "
-                "max_tokens or ask for less.",
-                max_tokens=max_tokens,
-                raw=message,
-            )
+        finish = message.response_metadata.get("finish_reason")
+        cut_off = cut_off_message(finish, max_tokens=max_tokens, expected="structured output")
+        if cut_off is not None:
+            raise OutputTruncatedError(cut_off, max_tokens=max_tokens, raw=message)
 
 
 class _Checked(BaseCumulativeTransformOutputParser[Any]):

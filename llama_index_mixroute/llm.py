@@ -34,7 +34,12 @@ from llama_index_mixroute.convert import to_chat_message, to_chat_messages, to_c
 from llama_index_mixroute.options import check_settings
 from llama_index_mixroute.responses import chat_response, completion_response
 from llama_index_mixroute.runtime import Request, Runtime, build_request, default_options
-from llama_index_mixroute.structured import arun_program, choose_program, run_program
+from llama_index_mixroute.structured import (
+    arun_program,
+    choose_program,
+    max_tokens_in_effect,
+    run_program,
+)
 from llama_index_mixroute.tools import chat_with_tools_kwargs, keep_first_tool_call, tool_selections
 from mixroute import defaults
 from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair
@@ -847,10 +852,11 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
             ValueError: with ``error_on_no_tool_call``, no tool call, or a call whose
                 arguments are not a JSON object (without it, that call gets none).
             OutputTruncatedError: with ``error_on_no_tool_call``, a call's arguments were
-                cut off at ``max_tokens``.
+                cut off at ``max_tokens`` (the message names the LLM's own: a per-call
+                one does not reach this method).
 
         """
-        return tool_selections(response, error_on_no_tool_call)
+        return tool_selections(response, error_on_no_tool_call, max_tokens_in_effect(self))
 
     # -- structured output --
 

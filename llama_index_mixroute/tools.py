@@ -21,7 +21,7 @@ from llama_index_mixroute.responses import INVALID_TOOL_CALLS
 from mixroute import jsonsafe
 from mixroute.errors import OutputTruncatedError
 from mixroute.profiles import ModelProfile
-from mixroute.response import ChatCompletion, parse_arguments
+from mixroute.response import ChatCompletion, cut_off_message, parse_arguments
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -119,13 +119,17 @@ def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
     return response
 
 
-def tool_selections(response: ChatResponse, error_on_no_tool_call: bool) -> list[ToolSelection]:
+def tool_selections(
+    response: ChatResponse, error_on_no_tool_call: bool, max_tokens: int | None = None
+) -> list[ToolSelection]:
     """Read the tool calls of a response (its ``ToolCallBlock``s, else the legacy list).
 
     Arguments that are still arriving (a streamed call) are read as partial JSON. A call
     whose finished arguments are not a JSON object raises ``ValueError`` when
     ``error_on_no_tool_call`` is true, and is selected with no arguments otherwise, so an
-    agent's tool reports the missing arguments and the model can try again.
+    agent's tool reports the missing arguments and the model can try again. Arguments
+    cut off at the token limit raise ``OutputTruncatedError`` instead (when
+    ``error_on_no_tool_call``), naming ``max_tokens``, the limit in effect.
     """
     message = response.message
     invalid = {
@@ -145,19 +149,22 @@ def tool_selections(response: ChatResponse, error_on_no_tool_call: bool) -> list
         if error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")
         return []
-    truncated = _cut_off(response)
+    cut_off = _cut_off(response, max_tokens)
     selections = []
     for call_id, name, arguments in found:
-        if truncated and error_on_no_tool_call and call_id in invalid:
-            raise OutputTruncatedError(raw=response)  # the arguments were cut off, not wrong
+        if cut_off is not None and error_on_no_tool_call and call_id in invalid:
+            # the arguments were cut off, not wrong
+            raise OutputTruncatedError(cut_off, max_tokens=max_tokens, raw=response)
         kwargs = _arguments(arguments, call_id in invalid, name, error_on_no_tool_call)
         selections.append(ToolSelection(tool_id=call_id or "", tool_name=name, tool_kwargs=kwargs))
     return selections
 
 
-def _cut_off(response: ChatResponse) -> bool:
+def _cut_off(response: ChatResponse, max_tokens: int | None) -> str | None:
     raw = response.raw
-    return isinstance(raw, ChatCompletion) and raw.truncated
+    if not isinstance(raw, ChatCompletion):
+        return None
+    return cut_off_message(raw, max_tokens=max_tokens, expected="tool call")
 
 
 def _arguments(arguments: object, invalid: bool, name: str, strict: bool) -> dict[str, Any]:

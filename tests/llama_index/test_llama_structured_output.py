@@ -120,7 +120,7 @@ def test_a_refusal_is_an_error_that_says_so() -> None:
 
 def test_an_answer_cut_off_at_the_token_limit_says_so() -> None:
     gateway = ScriptedGateway(completion('{"name": "Par', finish_reason="length"))
-    with pytest.raises(OutputTruncatedError, match="token limit") as info:
+    with pytest.raises(OutputTruncatedError, match=r"token limit \(max_tokens=5\)") as info:
         gateway.llm("gpt-4o", max_tokens=5).structured_predict(City, PROMPT, city="Paris")
     assert info.value.raw.message.content == '{"name": "Par'
 
