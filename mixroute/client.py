@@ -186,6 +186,26 @@ class _BaseClient:
             proxies=self._pool_proxies,
         )
 
+    def _as_stream(
+        self,
+        body: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        timeout: TimeoutLike,
+        deadline: DeadlineLike,
+        profile: ModelProfile,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``send_stream``'s body and arguments for a plain call to a streaming-only model.
+
+        The body asks for a stream and its usage, as :meth:`stream` does (``stream_options``
+        given are kept); the deadline stays the plain call's, not ``stream_deadline``.
+        """
+        streamed = {**body, "stream": True}
+        streamed.setdefault("stream_options", {"include_usage": True})
+        if isinstance(deadline, _Default):
+            deadline = self.settings.deadline
+        args: dict[str, Any] = {"extra_headers": extra_headers, "timeout": timeout}
+        return streamed, {**args, "deadline": deadline, "profile": profile}
+
     def _stream_parts(
         self, exchange: Exchange, timeout: TimeoutLike, profile: ModelProfile
     ) -> tuple[StreamDecoder, StreamBounds]:
@@ -476,7 +496,10 @@ class MixrouteClient(_BaseClient):
         The request is checked and built by :func:`~mixroute.answer_policy.plan_request`
         (against the model's profile) before anything is sent, then sent with retries;
         its answer policy is applied (a weakened ``tool_choice`` asked once more, an
-        emulated ``response_format`` returned as content).
+        emulated ``response_format`` returned as content). A model that answers only when
+        streamed (its profile's ``streaming_only``, QwQ) is asked for a stream, which is
+        read to its end and returned assembled, as a plain answer; the plain call's
+        ``deadline`` holds.
 
         Args:
             model: the model id, passed through as it is (``"glm-5"``, ``"gpt-4o"``).
@@ -504,6 +527,8 @@ class MixrouteClient(_BaseClient):
             APIConnectionError: the server could not be reached or the connection broke;
                 :class:`~mixroute.APITimeoutError` when the timeout or deadline ran out.
             APIResponseValidationError: a 2xx answer that is not a chat completion.
+            APIStreamError: a streaming-only model's stream sent an error object; what
+                had arrived is its ``partial``.
             ToolCallNotMadeError: a weakened forcing ``tool_choice`` got no tool call,
                 twice.
 
@@ -590,7 +615,9 @@ class MixrouteClient(_BaseClient):
     ) -> ChatCompletion:
         """Send a body built by :meth:`build_request` and parse the answer.
 
-        The body is sent as it is (it must be JSON); nothing in it is checked again.
+        The body is sent as it is (it must be JSON); nothing in it is checked again, except
+        that a ``streaming_only`` model's body is sent with ``stream: true`` and the stream
+        assembled (see :meth:`create`).
 
         ```python
         from mixroute import MixrouteClient
@@ -636,11 +663,18 @@ class MixrouteClient(_BaseClient):
             return policy.settle(
                 body, first, lambda again: self.send(again, profile=profile, **args)
             )
+        profile = profile or get_profile(str(body.get("model", "")))
+        if profile.streaming_only:
+            streamed, args = self._as_stream(body, extra_headers, timeout, deadline, profile)
+            with self.send_stream(streamed, **args) as stream:
+                for _ in stream:
+                    pass
+            return stream.completion
         build = self._request_factory(self.http_client, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=False, deadline=deadline)
         response, content = send(self.http_client, exchange)
         assert content is not None
-        return self._parse(response, content, profile or get_profile(str(body.get("model", ""))))
+        return self._parse(response, content, profile)
 
     def send_stream(
         self,
@@ -860,7 +894,8 @@ class AsyncMixrouteClient(_BaseClient):
     ) -> ChatCompletion:
         """Send a chat completion and return the parsed answer (see :meth:`MixrouteClient.create`).
 
-        A deadline cancels the call when it passes.
+        A deadline cancels the call when it passes. A ``streaming_only`` model is asked
+        for a stream, returned assembled.
 
         Args:
             model: the model id, passed through as it is.
@@ -882,6 +917,8 @@ class AsyncMixrouteClient(_BaseClient):
             APIConnectionError: no connection, a broken one, or a timeout
                 (:class:`~mixroute.APITimeoutError`, the deadline's too).
             APIResponseValidationError: a 2xx answer that is not a chat completion.
+            APIStreamError: a streaming-only model's stream sent an error object; what
+                had arrived is its ``partial``.
             ToolCallNotMadeError: a weakened forcing ``tool_choice`` got no tool call,
                 twice.
 
@@ -998,11 +1035,18 @@ class AsyncMixrouteClient(_BaseClient):
                 return await self.send(again, profile=profile, **args)
 
             return await policy.asettle(body, first, resend)
+        profile = profile or get_profile(str(body.get("model", "")))
+        if profile.streaming_only:
+            streamed, args = self._as_stream(body, extra_headers, timeout, deadline, profile)
+            async with self.send_stream(streamed, **args) as stream:
+                async for _ in stream:
+                    pass
+            return stream.completion
         http = self.http_client
         build = self._request_factory(http, body, extra_headers, timeout)
         exchange = self._exchange(build, stream=False, deadline=deadline)
         response, content = await send_plain_async(http, exchange)
-        return self._parse(response, content, profile or get_profile(str(body.get("model", ""))))
+        return self._parse(response, content, profile)
 
     def send_stream(
         self,

@@ -72,6 +72,10 @@ class ModelProfile:
         web_search: the search dialect the family speaks: ``"enable_search"`` (Qwen),
             ``"server_tool"`` (Claude ``web_search_20250305``), ``"search_parameters"``
             (Grok) or ``None``.
+        streaming_only: the vendor answers only streamed requests (QwQ upstream refuses
+            a request without ``stream: true``); the clients send a plain call
+            (``create``, ``invoke``, ``chat``) to such a model streamed and hand back the
+            assembled stream, the same ``ChatCompletion`` a plain call gives.
 
     """
 
@@ -96,6 +100,7 @@ class ModelProfile:
     supports_temperature: bool = True
     enable_thinking: bool = False
     web_search: str | None = None
+    streaming_only: bool = False
 
     @property
     def accepted_tool_choices(self) -> frozenset[str]:
@@ -385,7 +390,13 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     # QwQ: thinking only and streaming only upstream (stream=True is required), no JSON mode.
     (
         "qwq",
-        replace(_QWEN_HYBRID, max_output_tokens=8_192, json_mode=False, inline_think_tags=True),
+        replace(
+            _QWEN_HYBRID,
+            max_output_tokens=8_192,
+            json_mode=False,
+            inline_think_tags=True,
+            streaming_only=True,
+        ),
     ),
     # --- xAI Grok (docs.x.ai) ---
     ("grok", _GROK),

@@ -228,7 +228,14 @@ CASES: list[ConformanceCase] = [
         model="qwq-32b",
         settings={"enable_thinking": True},
         messages=[HELLO],
-        expected={"model": "qwq-32b", "messages": [HELLO], "enable_thinking": True},
+        stream=True,  # QwQ answers only streamed requests
+        expected={
+            "model": "qwq-32b",
+            "messages": [HELLO],
+            "enable_thinking": True,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
     ),
     ConformanceCase(
         name="qwen search with options",

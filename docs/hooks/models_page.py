@@ -174,8 +174,12 @@ def _vendor_fields(profile: ModelProfile) -> str:
 
 
 def _sampling(profile: ModelProfile) -> str:
-    limit = "`max_completion_tokens`" if profile.uses_max_completion_tokens else "`max_tokens`"
-    return limit if profile.supports_temperature else f"{limit}, no `temperature`"
+    notes = ["`max_completion_tokens`" if profile.uses_max_completion_tokens else "`max_tokens`"]
+    if not profile.supports_temperature:
+        notes.append("no `temperature`")
+    if profile.streaming_only:  # plain calls are streamed and assembled by the core
+        notes.append("streamed only")
+    return ", ".join(notes)
 
 
 # Each column: its heading, the profile fields it shows, and how it shows them. The test
@@ -198,7 +202,11 @@ COLUMNS: tuple[tuple[str, tuple[str, ...], Callable[[ModelProfile], str]], ...] 
     ("reasoning", ("reasoning_output", "reasoning_on_history", "inline_think_tags"), _reasoning),
     ("`reasoning_effort`", ("reasoning_effort_levels",), _effort),
     ("vendor fields", ("enable_thinking", "web_search"), _vendor_fields),
-    ("limits", ("uses_max_completion_tokens", "supports_temperature"), _sampling),
+    (
+        "limits",
+        ("uses_max_completion_tokens", "supports_temperature", "streaming_only"),
+        _sampling,
+    ),
 )
 
 

@@ -14,11 +14,15 @@ from typing import Any
 import httpx
 import pytest
 from support.local_server import LocalServer, Received, Reply
+from support.stalling_server import StallingServer, sse_opening
+from support.vendor_answers import Answer, sse_body
+from support.vendor_gateway import PROSE, REASONING, STREAM_REQUIRED, VendorGateway
 
 from mixroute import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    APIStreamError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -35,6 +39,7 @@ from mixroute import (
     SystemMessage,
     UnprocessableEntityError,
     UserMessage,
+    get_profile,
 )
 
 KEY = "sk-client-test-0123456789abcdefSECRET"
@@ -635,3 +640,108 @@ def test_connection_refused_is_typed_on_a_real_socket() -> None:
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert len(sleeps) == 1
     client.close()
+
+
+# --- a model that answers only when streamed (QwQ) --------------------------------------------
+
+QUESTION = [UserMessage("What is the weather in Paris?")]
+
+
+def gateway_client(gateway: VendorGateway, **kwargs: Any) -> MixrouteClient:
+    http = httpx.Client(transport=gateway.transport())
+    return MixrouteClient(api_key=KEY, base_url=BASE, http_client=http, max_retries=0, **kwargs)
+
+
+def streamed(text: str) -> httpx.Response:
+    return httpx.Response(200, text=text, headers={"content-type": "text/event-stream"})
+
+
+def broken_stream() -> httpx.Response:
+    """Three events of "Hello, world" (role, "Hell", "o, w"), then an error event."""
+    events = sse_body(Answer("prose", "Hello, world"), "qwq-32b", include_usage=True)
+    head = "\n\n".join(events.split("\n\n")[:3])
+    return streamed(head + '\n\ndata: {"error": {"message": "upstream overloaded"}}\n\n')
+
+
+def test_a_plain_call_to_a_streaming_only_model_is_streamed_and_assembled() -> None:
+    gateway = VendorGateway("qwq-32b")  # refuses a request without stream: true
+    with gateway_client(gateway) as client:
+        answer = client.create("qwq-32b", QUESTION, enable_thinking=True)
+        with client.stream("qwq-32b", QUESTION, enable_thinking=True) as stream:
+            for _ in stream:
+                pass
+    assert gateway.refusals == []
+    plain_body, stream_body = gateway.bodies
+    assert plain_body["stream"] is True
+    assert plain_body["stream_options"] == {"include_usage": True}
+    assert plain_body == stream_body
+    assert answer == stream.completion
+    assert (answer.message.content, answer.message.reasoning) == (PROSE, REASONING)
+    assert answer.usage is not None
+    assert answer.usage.total_tokens == 125
+
+
+def test_the_profile_flag_decides_and_can_be_overridden() -> None:
+    gateway = VendorGateway("qwq-32b")
+    plain = get_profile("qwq-32b", {"streaming_only": False})
+    with gateway_client(gateway) as client, pytest.raises(BadRequestError, match="stream mode"):
+        client.create("qwq-32b", QUESTION, profile=plain)
+    assert gateway.refusals == [STREAM_REQUIRED]
+    assert "stream" not in gateway.bodies[0]
+    script = Script(streamed(sse_body(Answer("prose", "Hi"), "glm-5", include_usage=True)))
+    answer = make_client(script).create(
+        "glm-5", MESSAGES, profile=get_profile("glm-5", {"streaming_only": True})
+    )
+    assert script.body()["stream"] is True
+    assert answer.message.content == "Hi"
+
+
+def test_send_streams_a_prebuilt_body_and_keeps_its_stream_options() -> None:
+    gateway = VendorGateway("qwq-32b")
+    with gateway_client(gateway) as client:
+        body = client.build_request("qwq-32b", QUESTION, stream_options={"include_usage": False})
+        answer = client.send(body)
+    assert gateway.bodies[0]["stream"] is True
+    assert gateway.bodies[0]["stream_options"] == {"include_usage": False}
+    assert "stream" not in body  # the caller's body is left as it was
+    assert answer.message.content == PROSE
+    assert answer.usage is None  # not asked for
+
+
+def test_a_streaming_only_call_is_retried_like_a_plain_call() -> None:
+    answer_stream = streamed(sse_body(Answer("prose", "Hi"), "qwq-32b", include_usage=True))
+    script = Script(status(503), httpx.ConnectError("refused"), answer_stream)
+    sleeps: list[float] = []
+    answer = make_client(script, retries=2, sleeps=sleeps).create("qwq-32b", QUESTION)
+    assert answer.message.content == "Hi"
+    assert script.count == 3
+    assert sleeps == [policy(2, []).delay(n) for n in (1, 2)]
+    with pytest.raises(AuthenticationError):
+        make_client(Script(status(401)), retries=2).create("qwq-32b", QUESTION)
+
+
+def test_an_error_mid_stream_is_the_stream_error_with_what_arrived() -> None:
+    script = Script(broken_stream())
+    client = make_client(script)
+    with pytest.raises(APIStreamError) as plain:
+        client.create("qwq-32b", QUESTION)
+    with pytest.raises(APIStreamError) as in_stream, client.stream("qwq-32b", QUESTION) as stream:
+        for _ in stream:
+            pass
+    assert str(plain.value) == str(in_stream.value) == "upstream overloaded"
+    assert plain.value.partial is not None
+    assert plain.value.partial == in_stream.value.partial
+    assert plain.value.partial.content == "Hello, w"
+
+
+def test_the_plain_deadline_bounds_a_streaming_only_call() -> None:
+    first = {"choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}]}
+    # A stream that never ends: a keep-alive line every 0.05 s, never the answer's end.
+    with StallingServer(sse_opening(first), drip=b"\n", every=0.05) as server:
+        client = MixrouteClient(
+            api_key=KEY, base_url=server.base_url, deadline=0.3, stream_deadline=None
+        )
+        with client, pytest.raises(APITimeoutError, match=r"deadline of 0\.3 s") as info:
+            client.create("qwq-32b", QUESTION)
+    assert info.value.partial is not None
+    assert info.value.partial.content == "Hel"

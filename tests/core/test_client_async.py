@@ -15,13 +15,17 @@ from typing import Any
 import httpx
 import pytest
 from support.local_server import LocalServer, Reply
+from support.plausible_gateway import STREAMED, USAGE, PlausibleGateway
+from support.vendor_gateway import PROSE, REASONING, VendorGateway
 from test_client import (
     DOCUMENTED_ANSWER,
     DOCUMENTED_BODY,
     KEY,
     MESSAGES,
+    QUESTION,
     RETRIED,
     Script,
+    broken_stream,
     ok,
     status,
 )
@@ -30,6 +34,7 @@ from mixroute import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    APIStreamError,
     APITimeoutError,
     AsyncMixrouteClient,
     AuthenticationError,
@@ -314,3 +319,50 @@ def test_a_new_loop_after_a_failure_still_works(unraisable: list[str]) -> None:
         assert asyncio.run(create(client)).message.content
         asyncio.run(client.aclose())
     assert unraisable == []
+
+
+# --- a model that answers only when streamed (QwQ) --------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_plain_call_to_a_streaming_only_model_is_streamed_and_assembled() -> None:
+    gateway = VendorGateway("qwq-32b")  # refuses a request without stream: true
+    http = httpx.AsyncClient(transport=gateway.transport())
+    client = AsyncMixrouteClient(api_key=KEY, base_url=BASE, http_client=http, max_retries=0)
+    answer = await client.create("qwq-32b", QUESTION)
+    async with client.stream("qwq-32b", QUESTION) as stream:
+        async for _ in stream:
+            pass
+    prebuilt = await client.send(client.build_request("qwq-32b", QUESTION))
+    assert gateway.refusals == []
+    assert [body["stream"] for body in gateway.bodies] == [True] * 3
+    assert gateway.bodies[0] == gateway.bodies[1] == gateway.bodies[2]
+    assert answer == stream.completion == prebuilt
+    assert (answer.message.content, answer.message.reasoning) == (PROSE, REASONING)
+    assert answer.usage is not None
+
+
+@pytest.mark.anyio
+async def test_an_error_mid_stream_is_the_stream_error_with_what_arrived() -> None:
+    client = make_client(Script(broken_stream()))
+    with pytest.raises(APIStreamError, match="upstream overloaded") as info:
+        await client.create("qwq-32b", QUESTION)
+    assert info.value.partial is not None
+    assert info.value.partial.content == "Hello, w"
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_a_streaming_only_call_on_a_real_socket(transport: str) -> None:
+    with LocalServer(PlausibleGateway()) as server:
+
+        async def ask() -> ChatCompletion:
+            async with AsyncMixrouteClient(
+                api_key=KEY, base_url=server.base_url, async_transport=transport
+            ) as client:
+                return await client.create("qwq-32b", QUESTION)
+
+        answer = asyncio.run(ask())
+    assert server.received[0].json()["stream"] is True
+    assert answer.message.content == STREAMED  # the stand-in's streamed text
+    assert answer.usage is not None
+    assert answer.usage.total_tokens == USAGE["total_tokens"]

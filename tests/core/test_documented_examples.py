@@ -191,6 +191,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
                 }
             ],
             "enable_thinking": True,
+            # QwQ answers only streamed requests: create() streams and assembles.
+            "stream": True,
+            "stream_options": {"include_usage": True},
         },
         answer({"content": "Trends: ...", "reasoning_content": "Consider ..."}, model="qwq-32b"),
     ),
@@ -315,13 +318,28 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
 def test_documented_request_and_answer(
     name: str, call: dict[str, Any], documented: dict[str, Any], reply: dict[str, Any]
 ) -> None:
-    recorder = Recorder(lambda _: httpx.Response(200, json=reply))
+    recorder = Recorder(lambda request: answered(request, reply))
     with client_for(recorder) as client:
         result = client.create(**call)
     assert recorder.bodies == [documented]
     assert recorder.headers[0]["authorization"] == "Bearer sk-test-0000000000000000"
     assert recorder.headers[0]["content-type"] == "application/json"
     check_answer(result, reply)
+
+
+def answered(request: httpx.Request, reply: dict[str, Any]) -> httpx.Response:
+    """``reply`` as it is, or as one chunk and a usage chunk when a stream was asked for."""
+    if not json.loads(request.content).get("stream"):
+        return httpx.Response(200, json=reply)
+    first = reply["choices"][0]
+    delta = {"index": 0, "delta": first["message"], "finish_reason": first["finish_reason"]}
+    top = {key: value for key, value in reply.items() if key not in ("choices", "usage")}
+    chunks = [
+        {**top, "object": "chat.completion.chunk", "choices": [delta]},
+        {**top, "object": "chat.completion.chunk", "choices": [], "usage": reply["usage"]},
+    ]
+    text = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+    return httpx.Response(200, text=text, headers={"content-type": "text/event-stream"})
 
 
 def check_answer(result: ChatCompletion, reply: dict[str, Any]) -> None:

@@ -287,6 +287,18 @@ def test_mapping_overrides_coerce_sequences() -> None:
     hash(profile)  # still a frozen, hashable value
 
 
+@pytest.mark.parametrize("model", ["qwq-32b", "qwen/qwq-32b-preview", "QwQ-Plus"])
+def test_qwq_answers_only_when_streamed(model: str) -> None:
+    assert get_profile(model).streaming_only
+
+
+def test_only_qwq_is_streaming_only_and_an_override_turns_it_off_or_on() -> None:
+    assert [f for f in known_families() if get_profile(f).streaming_only] == ["qwq"]
+    assert not DEFAULT_PROFILE.streaming_only
+    assert not get_profile("qwq-32b", {"streaming_only": False}).streaming_only
+    assert get_profile("my-stream-only-model", {"streaming_only": True}).streaming_only
+
+
 def test_profile_instance_override_replaces_the_table() -> None:
     mine = ModelProfile(max_input_tokens=4096, tool_calling=False)
     assert get_profile("gpt-4o", mine) is mine

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from llama_index.core.llms import ChatMessage
 from support.local_server import LocalServer
-from support.plausible_gateway import USAGE, PlausibleGateway
+from support.plausible_gateway import STREAMED, USAGE, PlausibleGateway
 from support.stalling_server import StallingServer, sse_opening
 
-from mixroute import APITimeoutError, MixrouteClient, UserMessage
+from langchain_mixroute import ChatMixroute
+from llama_index_mixroute import Mixroute
+from mixroute import APITimeoutError, MixrouteClient, UserMessage, get_profile
 
 GUIDE = " ".join(
     (Path(__file__).resolve().parents[2] / "docs/guides/streaming.md").read_text().split()
@@ -91,3 +95,31 @@ def test_deadline_on_one_stream_call_bounds_that_stream(client_bound: float | No
     assert 0.3 <= elapsed < 2.0
     assert caught.value.partial is not None
     assert caught.value.partial.content == "Hel"
+
+
+def test_a_plain_call_to_a_streaming_only_model_is_streamed_and_assembled(
+    server: LocalServer,
+) -> None:
+    assert "A plain call to one (`create`, `invoke`, `chat`) is sent streamed for you" in GUIDE
+    assert "the same `ChatCompletion` that `stream(...).completion` gives, usage included" in GUIDE
+    # The failure midway, typed and with `.partial`: tests/core/test_client.py.
+    assert "a failure midway raises the stream's typed error, with `.partial`" in GUIDE
+    assert get_profile("qwq-32b").streaming_only
+    question = [UserMessage("Say hello")]
+    with MixrouteClient("sk-test", base_url=server.base_url) as client:
+        answer = client.create("qwq-32b", question)
+        with client.stream("qwq-32b", question) as stream:
+            for _ in stream:
+                pass
+    plain, streamed = server.received[0].json(), server.received[1].json()
+    assert plain == streamed
+    assert plain["stream"] is True
+    # The stand-in numbers its answers, so the ids differ; nothing else does.
+    assert replace(answer, id=None) == replace(stream.completion, id=None)
+    assert answer.message.content == STREAMED
+    assert answer.usage is not None
+    chat_model = ChatMixroute(model="qwq-32b", api_key="sk-test", base_url=server.base_url)
+    assert chat_model.invoke("Say hello").content == STREAMED
+    llm = Mixroute(model="qwq-32b", api_key="sk-test", base_url=server.base_url)
+    assert llm.chat([ChatMessage(role="user", content="Say hello")]).message.content == STREAMED
+    assert [request.json()["stream"] for request in server.received] == [True] * 4

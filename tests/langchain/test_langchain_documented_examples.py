@@ -215,8 +215,14 @@ def test_deepseek_r1_reasoning(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_qwq_enable_thinking(mode: str) -> None:
+    # QwQ answers only streamed requests: invoke streams and assembles the answer.
+    model = {"model": "qwq-32b"}
     script = Script(
-        completion({"content": "Trends: ...", "reasoning_content": "Consider ..."}, model="qwq-32b")
+        [
+            chunk({"role": "assistant", "reasoning_content": "Consider ..."}, **model),
+            chunk({"content": "Trends: ..."}, **model),
+            chunk({}, finish_reason="stop", **model),
+        ]
     )
     llm = model_for(script, "qwq-32b", enable_thinking=True)
     answer = call(llm, "Analyze the development trends of artificial intelligence", mode)
@@ -226,6 +232,8 @@ def test_qwq_enable_thinking(mode: str) -> None:
             {"role": "user", "content": "Analyze the development trends of artificial intelligence"}
         ],
         "enable_thinking": True,
+        "stream": True,
+        "stream_options": {"include_usage": True},
     }
     assert answer.additional_kwargs["reasoning_content"] == "Consider ..."
     assert answer.content_blocks[0] == {"type": "reasoning", "reasoning": "Consider ..."}

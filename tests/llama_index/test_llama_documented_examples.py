@@ -197,12 +197,14 @@ def test_deepseek_r1_reasoning() -> None:
 
 
 def test_qwq_enable_thinking() -> None:
+    # QwQ answers only streamed requests: chat() streams and assembles the answer.
     text = "Analyze the development trends of artificial intelligence"
     gateway = ScriptedGateway(
-        completion({"content": "Trends: ...", "reasoning_content": "Consider ..."}, model="qwq-32b")
+        sse({"reasoning_content": "Consider ..."}, {"content": "Trends: ..."}, model="qwq-32b")
     )
     response = gateway.llm("qwq-32b", enable_thinking=True).chat([user(text)])
-    assert gateway.bodies == [only_user("qwq-32b", text, enable_thinking=True)]
+    streamed = {"stream": True, "stream_options": {"include_usage": True}}
+    assert gateway.bodies == [only_user("qwq-32b", text, enable_thinking=True, **streamed)]
     assert response.message.blocks == [
         ThinkingBlock(content="Consider ..."),
         TextBlock(text="Trends: ..."),

@@ -174,7 +174,7 @@ def assert_wire_facts(gateway: VendorGateway, path: Path) -> None:
             assert formats[-1].get("type") == "json_schema", said
     if path.schema_tool:
         assert "Weather" in _tool_names(bodies[0]), said
-    if path.streamed:
+    if path.streamed or rules.streaming_only:  # QwQ: a plain call goes streamed too
         assert all(body.get("stream") is True for body in bodies), said
     history = [m for body in bodies for m in body["messages"]]
     if rules.history_refuses_reasoning:

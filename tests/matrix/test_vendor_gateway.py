@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from support.schema_values import schemas_in_text, value_for
-from support.vendor_gateway import VendorGateway
+from support.vendor_gateway import STREAM_REQUIRED, VendorGateway
 
 WEATHER_TOOL = {
     "type": "function",
@@ -187,6 +187,18 @@ def test_a_stream_sends_fragments_then_finish_usage_and_done() -> None:
     assert json.loads("".join(fragments)) == {"city": "city-value"}
     assert "".join(d.get("reasoning_content", "") for d in deltas)
     assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_qwq_answers_only_a_streamed_request() -> None:
+    gateway = VendorGateway("qwq-32b")
+    refused = post(gateway, model="qwq-32b", messages=QUESTION)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == STREAM_REQUIRED
+    assert post(gateway, model="qwq-32b", messages=QUESTION, stream=False).status_code == 400
+    answered = post(gateway, model="qwq-32b", messages=QUESTION, stream=True)
+    assert answered.status_code == 200
+    assert answered.text.endswith("data: [DONE]\n\n")
+    assert post(VendorGateway("qwen-plus"), model="qwen-plus", messages=QUESTION).status_code == 200
 
 
 def test_values_follow_refs_enums_arrays_and_doubled_braces() -> None:

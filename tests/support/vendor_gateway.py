@@ -23,6 +23,8 @@ OpenAI-style error body):
 - DeepSeek V3.1+/V3.2 and Kimi K2 in thinking mode answer 400 when an assistant turn with
   ``tool_calls`` in the history lacks its ``reasoning_content``; deepseek-r1 answers 400
   when any input message carries ``reasoning_content``.
+- QwQ answers only streamed requests: a body without ``stream: true`` is a 400, as
+  DashScope answers it.
 - Profile facts: ``tools`` to a model without tool calling, ``parallel_tool_calls`` where
   the profile refuses it, ``temperature`` to a model that takes none, ``max_tokens`` to a
   model that wants ``max_completion_tokens``, a ``reasoning_effort`` outside the
@@ -66,6 +68,7 @@ REASONING = "The user wants the weather; I will answer from what I know."
 DEEPSEEK_REASONING_MISSING = (
     "The reasoning_content in the thinking mode must be passed back to the API."
 )
+STREAM_REQUIRED = "This model only supports stream mode; set the stream parameter to true."
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class VendorRules:
     tool_turns_need_reasoning: bool
     history_refuses_reasoning: bool
     no_tools_with_json_schema: bool
+    streaming_only: bool
 
 
 def rules_for(model: str, *, thinking: bool | None = None) -> VendorRules:
@@ -104,6 +108,7 @@ def rules_for(model: str, *, thinking: bool | None = None) -> VendorRules:
         tool_turns_need_reasoning="kimi" in name or hybrid_deepseek,
         history_refuses_reasoning="deepseek-r1" in name,
         no_tools_with_json_schema=re.search(r"gemini-2(\.|-)", name) is not None,
+        streaming_only="qwq" in name,
     )
 
 
@@ -158,6 +163,8 @@ class VendorGateway:
     def refusal(self, body: Mapping[str, Any]) -> str | None:
         """Why the vendor answers ``body`` with a 400, or ``None`` when it takes it."""
         rules, profile, model = self.rules, self.rules.profile, self.rules.model
+        if rules.streaming_only and body.get("stream") is not True:
+            return STREAM_REQUIRED
         tools = _function_tools(body)
         if tools and not profile.tool_calling:
             return f"{model} does not support function calling (tools)."
