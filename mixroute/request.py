@@ -4,7 +4,9 @@
 the vendor options (``reasoning_effort``, ``enable_thinking``, the three search dialects),
 and the per-model rules from :mod:`mixroute.profiles` (``max_completion_tokens`` and no
 ``temperature`` for OpenAI's reasoning models; when reasoning goes back with history).
-Every bad value raises :class:`~mixroute.InvalidRequestError` naming what to fix.
+Every bad value raises :class:`~mixroute.InvalidRequestError` naming what to fix; what
+the profile says the model does not take (tools, ``enable_thinking``, image, file or audio
+parts) is sent with a warning (:mod:`mixroute.capability_warnings`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Annotated, Any, Literal, TypedDict
 
 import pydantic
 
+from mixroute.capability_warnings import warn_unaccepted, warn_unaccepted_parts
 from mixroute.errors import InvalidRequestError
 from mixroute.messages import message_to_wire
 from mixroute.profiles import ModelProfile, get_profile
@@ -180,7 +183,8 @@ class ChatOptions(TypedDict, total=False):
     """Function tools as pydantic classes, JSON schemas (named by ``title``) or OpenAI
     tool dicts, and server tools (any other dict with a ``type``, such as Claude's
     ``{"type": "web_search_20250305", "name": "web_search"}``), sent untouched. Two
-    function tools with one name are refused."""
+    function tools with one name are refused; tools for a model whose profile has no tool
+    calling are sent with a :class:`~mixroute.MixrouteWarning`."""
     tool_choice: object
     """``"auto"``, ``"none"``, ``"required"`` (also ``"any"`` or ``True``; ``False`` is
     ``"none"``), a function tool's name or ``{"type": "function", "function": {"name":
@@ -200,7 +204,8 @@ class ChatOptions(TypedDict, total=False):
     (``ModelProfile.reasoning_effort_levels``); a level it does not list, or any level
     for a model that refuses the field, is an error."""
     enable_thinking: bool
-    """Qwen's switch for thinking on its hybrid models."""
+    """Qwen's switch for thinking on its hybrid models; sent to any model, with a
+    :class:`~mixroute.MixrouteWarning` where the profile has no switch."""
     enable_search: bool
     """Qwen's web search."""
     search_options: SearchOptions | Mapping[str, Any]
@@ -305,7 +310,7 @@ def wire_body(
         known = ChatOptions.__annotations__.keys()
         raise unknown_name_error(min(unknown), known, who="Request options")
     profile = profile or get_profile(model)
-    body: dict[str, Any] = {"model": model, "messages": _messages(messages, profile)}
+    body: dict[str, Any] = {"model": model, "messages": _messages(messages, profile, model)}
     _sampling(body, options, profile)
     must_call = _tools(body, options, profile, fallback, warn)
     _vendor(body, options, profile)
@@ -324,11 +329,12 @@ def wire_body(
     return body, must_call
 
 
-def _messages(messages: Sequence[Any], profile: ModelProfile) -> list[dict[str, Any]]:
+def _messages(messages: Sequence[Any], profile: ModelProfile, model: str) -> list[dict[str, Any]]:
     if isinstance(messages, str | bytes) or not isinstance(messages, Sequence) or not messages:
         raise InvalidRequestError("messages must be a non-empty list of messages.")
     policy = profile.reasoning_on_history
     wire = []
+    with_parts: list[list[dict[str, Any]]] = []  # the only contents that can hold media
     for index, message in enumerate(messages):
         if policy == "tool_calls":
             calls = (
@@ -339,7 +345,9 @@ def _messages(messages: Sequence[Any], profile: ModelProfile) -> list[dict[str, 
             send = bool(calls)
         else:
             send = policy == "always"
-        wire.append(message_to_wire(message, index, send_reasoning=send))
+        wire.append(message_to_wire(message, index, send_reasoning=send, part_lists=with_parts))
+    if with_parts:
+        warn_unaccepted_parts(model, profile, with_parts)
     return wire
 
 
@@ -406,8 +414,6 @@ def _tools(
     strict = options.get("strict")
     tools = normalize_tools(options.get("tools"), strict=strict)
     if tools:
-        if not profile.tool_calling:
-            logger.debug("sending tools although the model's profile says it cannot call them")
         body["tools"] = tools
     choice = options.get("tool_choice")
     must_call: tuple[str, ...] = ()
@@ -418,6 +424,8 @@ def _tools(
         if decision.wire is not None:
             body["tool_choice"] = decision.wire
         must_call = decision.must_call
+    if tools and not profile.tool_calling:  # a tool_choice is only sent with tools
+        warn_unaccepted(body["model"], "tool_calling", "tools")
     if options.get("parallel_tool_calls") is not None:
         if not tools:
             raise InvalidRequestError("parallel_tool_calls is set but no tools are given.")
@@ -451,9 +459,13 @@ def _vendor(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProf
                 f"use one of {', '.join(levels)}."
             )
         body["reasoning_effort"] = effort
-    for name in ("enable_thinking", "enable_search"):
-        if options.get(name) is not None:
-            body[name] = options[name]
+    thinking = options.get("enable_thinking")
+    if thinking is not None:
+        body["enable_thinking"] = thinking
+        if not profile.enable_thinking:
+            warn_unaccepted(body["model"], "enable_thinking", f"enable_thinking={thinking}")
+    if options.get("enable_search") is not None:
+        body["enable_search"] = options["enable_search"]
     search_options = options.get("search_options")
     if search_options is not None:
         body["search_options"] = _typed(search_options, SearchOptions, "search_options")

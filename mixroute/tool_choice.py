@@ -3,7 +3,8 @@
 A forcing choice (``"required"``, ``"any"``, ``True``, a tool's name or the named dict)
 that the model's profile cannot take is, by default (``tool_choice_fallback="degrade"``),
 sent as :meth:`~mixroute.ModelProfile.strongest_tool_choice` with one
-:class:`~mixroute.MixrouteWarning` per model and form in a process; the decision says
+:class:`~mixroute.MixrouteWarning` per model and form in a process (the record of
+:mod:`mixroute.capability_warnings`, cleared by :func:`forget_warnings`); the decision says
 which tools the answer must then call, so that the client can ask once more when it calls
 none. ``tool_choice_fallback="refuse"`` refuses such a choice before anything is sent.
 
@@ -17,13 +18,12 @@ none. ``tool_choice_fallback="refuse"`` refuses such a choice before anything is
 
 from __future__ import annotations
 
-import threading
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from mixroute.errors import ConfigurationError, InvalidRequestError, MixrouteWarning
+from mixroute.capability_warnings import forget_warnings, warn_once
+from mixroute.errors import ConfigurationError, InvalidRequestError
 from mixroute.profiles import ModelProfile
 from mixroute.tools import function_tool_names, normalize_tool_choice
 
@@ -120,36 +120,21 @@ def _degrade(
     name = canonical["function"]["name"] if isinstance(canonical, dict) else None
     strongest = profile.strongest_tool_choice(name)
     if warn:
-        _warn_once(model, form, strongest)
+        _warn_degraded(model, form, strongest)
     if strongest == "required" or isinstance(strongest, dict):
         return ToolChoiceDecision(strongest)  # still forces a call, if not this very tool
     must_call = (name,) if name is not None else tuple(function_tool_names(tools))
     return ToolChoiceDecision(strongest, must_call)
 
 
-_warned: set[tuple[str, str]] = set()
-_warned_lock = threading.Lock()
-
-
-def _warn_once(model: str, form: str, sent: object) -> None:
-    key = (model, form)
-    with _warned_lock:
-        if key in _warned:
-            return
-        _warned.add(key)
+def _warn_degraded(model: str, form: str, sent: object) -> None:
     instead = "no tool_choice" if sent is None else f"tool_choice {sent!r}"
     asked = "a tool_choice naming a tool" if form == "function" else f"tool_choice {form!r}"
-    warnings.warn(
+    warn_once(
+        model,
+        form,
         f"Model {model!r} cannot take {asked}; sending {instead} instead. "
         "If it answers without a tool call it is asked once more, then "
         "ToolCallNotMadeError is raised. Pass tool_choice_fallback='refuse' to refuse "
         "such a choice before sending.",
-        MixrouteWarning,
-        stacklevel=4,
     )
-
-
-def forget_warnings() -> None:
-    """Forget which (model, form) pairs were warned about, so they warn again (for tests)."""
-    with _warned_lock:
-        _warned.clear()

@@ -377,3 +377,20 @@ def test_a_policy_stream_closed_early_closes_its_response() -> None:
             stream.close()
     assert stream.response.is_closed
     assert len(gateway.bodies) == 1
+
+
+def test_one_record_serves_the_tool_choice_and_the_capability_warnings() -> None:
+    def warned() -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan_request("o1-mini", ASK, tools=[WEATHER], tool_choice="required")
+        return [str(w.message).split(";")[0].split(", but")[0] for w in caught]
+
+    said = [
+        "Model 'o1-mini' cannot take tool_choice 'required'",
+        "Model 'o1-mini' was sent tools",
+    ]
+    assert warned() == said
+    assert warned() == []  # once per model and kind, for both
+    forget_warnings()
+    assert warned() == said

@@ -1,0 +1,189 @@
+"""Specification of the capability warnings: a request carries what its profile refuses.
+
+Tools to a model without tool calling, ``enable_thinking`` to a model without the switch,
+and image, file (PDF) or audio parts to a model without those inputs are sent as given,
+with one ``MixrouteWarning`` per model and kind in a process: it names what was sent, the
+model, the profile field, and the override. A model whose profile takes it, or a profile
+corrected by an override, gets none. The stand-in gateway (support/plausible_gateway.py)
+answers on a real socket, and records what it was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.capability_kinds import (
+    AUDIO,
+    IMAGE,
+    KINDS,
+    PDF,
+    THINKING,
+    TOOLS,
+    Kind,
+    assert_quiet,
+    assert_warned_once,
+    mixroute_warnings,
+)
+from support.local_server import LocalServer
+from support.plausible_gateway import PlausibleGateway
+
+from mixroute import (
+    AsyncMixrouteClient,
+    AudioPart,
+    FilePart,
+    ImagePart,
+    MixrouteClient,
+    MixrouteWarning,
+    TextPart,
+    UserMessage,
+    get_profile,
+)
+from mixroute.tool_choice import forget_warnings
+from mixroute.tools import function_tool
+
+KEY = "sk-capability-test-0123456789abcdef"
+WEATHER = function_tool(
+    "get_weather", {"type": "object", "properties": {"city": {"type": "string"}}}
+)
+ASK = [UserMessage("What is the weather in Paris?")]
+WAV = base64.b64encode(b"RIFF0000WAVE").decode()
+GUIDES = Path(__file__).resolve().parents[2] / "docs" / "guides"
+
+
+def with_part(part: Any) -> list[UserMessage]:
+    return [UserMessage([TextPart("What is this?"), part])]
+
+
+# Per kind: the messages and the options of a request that carries it.
+REQUESTS: dict[str, tuple[list[Any], dict[str, Any]]] = {
+    TOOLS.field: (ASK, {"tools": [WEATHER]}),
+    THINKING.field: (ASK, {"enable_thinking": True}),
+    IMAGE.field: (with_part(ImagePart("https://example.com/a.png")), {}),
+    PDF.field: (with_part(FilePart(url="https://example.com/a.pdf")), {}),
+    AUDIO.field: (with_part(AudioPart(WAV, format="wav")), {}),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings() -> Iterator[None]:
+    forget_warnings()
+    yield
+    forget_warnings()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[MixrouteClient, LocalServer]]:
+    with (
+        LocalServer(PlausibleGateway()) as server,
+        MixrouteClient(KEY, base_url=server.base_url, max_retries=0) as client,
+    ):
+        yield client, server
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=str)
+def test_each_kind_warns_once_per_model_and_the_request_is_sent_as_given(
+    served: tuple[MixrouteClient, LocalServer], kind: Kind
+) -> None:
+    client, server = served
+    messages, options = REQUESTS[kind.field]
+    assert_warned_once(server, kind, lambda: client.create(kind.refused_by, messages, **options))
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=str)
+def test_no_warning_where_the_profile_takes_it_or_is_corrected(
+    served: tuple[MixrouteClient, LocalServer], kind: Kind
+) -> None:
+    client, server = served
+    messages, options = REQUESTS[kind.field]
+    corrected = get_profile(kind.refused_by, {kind.field: True})
+    assert_quiet(
+        server,
+        kind,
+        lambda: client.create(kind.taken_by, messages, **options),
+        lambda: client.create(kind.refused_by, messages, profile=corrected, **options),
+    )
+
+
+def test_the_record_is_per_model_and_kind_and_points_at_the_caller(
+    served: tuple[MixrouteClient, LocalServer],
+) -> None:
+    client, _ = served
+    image = REQUESTS[IMAGE.field][0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client.create("o1-mini", image)
+        client.create("o3-mini", image)  # another model
+        client.create("o1-mini", image)  # said already
+        client.create("o1-mini", image, enable_thinking=False)  # another kind
+    said = mixroute_warnings(caught)
+    assert [text.split(" was sent ")[0] for text in said] == [
+        "Model 'o1-mini'",
+        "Model 'o3-mini'",
+        "Model 'o1-mini'",
+    ]
+    assert "was sent enable_thinking=False" in said[2]
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_the_async_client_and_streams_warn_the_same() -> None:
+    async def run(base_url: str) -> str:
+        async with (
+            AsyncMixrouteClient(KEY, base_url=base_url, max_retries=0) as client,
+            client.stream("gpt-4o", ASK, enable_thinking=True) as stream,
+        ):
+            return "".join([delta.content or "" async for delta in stream])
+
+    with (
+        LocalServer(PlausibleGateway()) as server,
+        pytest.warns(MixrouteWarning, match="'gpt-4o' was sent enable_thinking=True"),
+    ):
+        text = asyncio.run(run(server.base_url))
+    assert text
+    assert server.received[0].json()["enable_thinking"] is True
+
+
+@pytest.mark.parametrize(
+    ("guide", "said", "kind"),
+    [
+        (
+            "multimodal.md",
+            "Parts are sent as you give them: the gateway's vendor decides what it accepts. "
+            "A kind the model's profile says it does not take brings one `MixrouteWarning` "
+            "per model and kind",
+            IMAGE,
+        ),
+        (
+            "tools-and-agents.md",
+            "Tools for a model whose profile says it calls none (`tool_calling`, false for "
+            "`o1-mini`) are sent as given, with one `MixrouteWarning` per model",
+            TOOLS,
+        ),
+        (
+            "reasoning.md",
+            "the flag is sent to any model you give it to (the profile's `enable_thinking` "
+            "says which models take it). A model whose profile has no switch gets it with one "
+            "`MixrouteWarning` per model",
+            THINKING,
+        ),
+    ],
+    ids=["multimodal", "tools", "reasoning"],
+)
+def test_the_guides_say_what_is_sent_and_the_correction_the_warning_names(
+    guide: str, said: str, kind: Kind
+) -> None:
+    text = " ".join((GUIDES / guide).read_text(encoding="utf-8").split())
+    assert said in text
+    correction = f'profile_overrides={{"{kind.field}": True}}'
+    assert f"(`{correction}`)" in text
+    assert not getattr(get_profile(kind.refused_by), kind.field)
+    messages, options = REQUESTS[kind.field]
+    with pytest.warns(MixrouteWarning) as caught:
+        body = MixrouteClient(KEY).build_request(kind.refused_by, messages, **options)
+    assert correction in mixroute_warnings(caught)[0]
+    assert kind.sent(body)
