@@ -45,7 +45,7 @@ from reliability.answers import (
     sse_event,
     sse_events,
 )
-from reliability.drivers.base import API_KEY, Limits
+from reliability.drivers.base import API_KEY, ROOMY_TIMEOUT, Limits
 from reliability.fault_actions import (
     Action,
     Answer,
@@ -106,6 +106,10 @@ Expect = Ok | Fails
 DEADLINE_SLACK = 0.5
 """Seconds past its deadline a call may still take to end (the loop, the thread, the OS)."""
 
+TRY_BUDGET = 0.5
+"""Seconds each try counts in a call's default time budget, or its timeout if shorter: a
+client that waited out the roomy timeout instead of seeing the fault takes too long."""
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -116,7 +120,7 @@ class Scenario:
     plain: Expect | None = None
     stream: Expect | None = None
     max_retries: int = 2
-    timeout: float = 0.5
+    timeout: float = ROOMY_TIMEOUT
     calls: int = 1
     pause: float = 0.0  # seconds between calls
     consumer_pause: float = 0.0  # seconds the caller spends on each streamed piece
@@ -136,7 +140,7 @@ class Scenario:
             return deadline + DEADLINE_SLACK
         if self.budget is not None:
             return self.budget
-        return (self.max_retries + 1) * self.timeout + 1.0
+        return (self.max_retries + 1) * min(self.timeout, TRY_BUDGET) + 1.0
 
 
 def both(expect: Expect) -> dict[str, Expect]:
