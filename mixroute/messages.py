@@ -322,7 +322,13 @@ def _dict_message_to_wire(
     if role == "assistant":
         if not send_reasoning:
             wire.pop("reasoning_content", None)
-        for call in wire.get("tool_calls") or ():
+        calls = wire.get("tool_calls")
+        if calls is not None and not isinstance(calls, list | tuple):
+            raise InvalidRequestError(
+                f"{where}: an assistant message's 'tool_calls' is a list of tool calls, "
+                f"not {type(calls).__name__}."
+            )
+        for call in calls or ():
             _check_wire_tool_call(call, where)
     return wire
 

@@ -141,6 +141,7 @@ def test_wire_dicts_pass_through_when_valid() -> None:
             {"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": {}}}]},
             "JSON string",
         ),
+        ({"role": "assistant", "tool_calls": 1}, "'tool_calls' is a list of tool calls, not int"),
         (42, "expected a message"),
     ],
 )
