@@ -25,6 +25,12 @@ def exchanges() -> list[Path]:
     return sorted(FOLDER.glob("*.json")) if FOLDER.is_dir() else []
 
 
+def exchange_params() -> list[Any]:
+    """The exchanges as parameters, each named by its file (no id function: pytest 8.2
+    calls one with a placeholder when the list is empty, as it is without the folder)."""
+    return [pytest.param(path, id=path.stem) for path in exchanges()]
+
+
 def load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -10,7 +10,7 @@ from realdata import (
     ReplayServer,
     Usage,
     assert_matches,
-    exchanges,
+    exchange_params,
     expected,
     load,
     requires_realdata,
@@ -55,7 +55,7 @@ def observed(result: ChatCompletion) -> Observed:
     )
 
 
-@pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", exchange_params())
 def test_exchange_through_the_core(path: Path, replay: ReplayServer) -> None:
     exchange = load(path)
     request = exchange["request"]

@@ -21,7 +21,7 @@ from realdata import (
     ReplayServer,
     Usage,
     assert_matches,
-    exchanges,
+    exchange_params,
     expected,
     load,
     requires_realdata,
@@ -97,7 +97,7 @@ def model(base_url: str, name: str, **settings: Any) -> ChatMixroute:
     )
 
 
-@pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", exchange_params())
 def test_exchange_through_chat_mixroute(path: Path, replay: ReplayServer) -> None:
     exchange = load(path)
     request = exchange["request"]
@@ -136,7 +136,7 @@ def test_exchange_through_chat_mixroute(path: Path, replay: ReplayServer) -> Non
     )
 
 
-@pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", exchange_params())
 def test_exchange_through_chat_mixroute_async(path: Path, replay: ReplayServer) -> None:
     # ainvoke and astream: the async client and stream, held to the same oracle.
     exchange = load(path)

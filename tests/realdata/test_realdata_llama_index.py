@@ -18,7 +18,7 @@ from realdata import (
     ReplayServer,
     Usage,
     assert_matches,
-    exchanges,
+    exchange_params,
     expected,
     load,
     requires_realdata,
@@ -72,7 +72,7 @@ def assert_selections_match(llm: Mixroute, response: ChatResponse, want: Expecte
     assert [s.tool_name for s in selections] == names
 
 
-@pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", exchange_params())
 def test_exchange_through_mixroute_llm(path: Path, replay: ReplayServer) -> None:
     exchange = load(path)
     request = exchange["request"]
@@ -116,7 +116,7 @@ def test_exchange_through_mixroute_llm(path: Path, replay: ReplayServer) -> None
     assert thinking == want.reasoning
 
 
-@pytest.mark.parametrize("path", exchanges(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", exchange_params())
 def test_exchange_through_mixroute_llm_async(path: Path, replay: ReplayServer) -> None:
     # achat and astream_chat: the async client and stream, held to the same oracle.
     exchange = load(path)
