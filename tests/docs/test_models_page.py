@@ -104,6 +104,30 @@ def test_every_profile_field_is_shown_by_some_column() -> None:
     assert hook.shown_fields() == hook.profile_field_names()
 
 
+def test_every_column_is_explained_above_the_table() -> None:
+    legend = (ROOT / "docs" / "models.md").read_text().split("<!-- models: generated -->")[0]
+    for heading, _, _ in hook.COLUMNS:
+        assert f"**{heading}**" in legend, heading
+
+
+def test_the_limits_column_shows_what_its_explanation_names() -> None:
+    page = hook.families_table()
+    assert get_profile("qwq-32b").streaming_only
+    assert "streamed only" in _row(page, "qwq")
+    assert "`max_completion_tokens`" in _row(page, "o1")
+    assert "no `temperature`" in _row(page, "o1")
+    assert "streamed only" not in _row(page, "qwen")
+
+
+def test_the_input_column_names_each_kind_the_profile_takes() -> None:
+    page = hook.families_table()
+    gpt = get_profile("gpt-4o")
+    assert (gpt.image_inputs, gpt.pdf_inputs, gpt.audio_inputs) == (True, True, False)
+    assert "| text, image, PDF |" in _row(page, "gpt-4o")
+    assert not get_profile("deepseek-chat").image_inputs
+    assert "| text |" in _row(page, "deepseek")
+
+
 def test_the_table_has_as_many_cells_as_headings_in_every_row() -> None:
     tables = [line for line in hook.render().splitlines() if line.startswith("|")]
     assert tables
