@@ -25,8 +25,6 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     SkipValidation,
-    ValidationInfo,
-    field_validator,
 )
 
 from langchain_mixroute import content_blocks  # noqa: F401  (registers the block translator)
@@ -52,7 +50,7 @@ from mixroute import (
     defaults,
     get_profile,
 )
-from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair, check_http_client
+from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair
 from mixroute.options import option_fields
 from mixroute.request import SearchSetting
 
@@ -567,13 +565,6 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         state = super().__getstate__()
         dropped = {"api_key": None, "http_client": None, "http_async_client": None}
         return {**state, "__dict__": {**state["__dict__"], **dropped}}
-
-    @field_validator("http_client", "http_async_client")
-    @classmethod
-    def _check_http_client(cls, value: Any, info: ValidationInfo) -> Any:
-        name = info.field_name or "http_client"
-        check_http_client(name, value, asynchronous=name == "http_async_client")
-        return value
 
     # --- LangChain's identity, tracing and serialization -------------------------------
 

@@ -26,7 +26,12 @@ from support.local_server import LocalServer
 
 import mixroute
 from langchain_mixroute import ChatMixroute
-from mixroute import APIResponseValidationError, MixrouteWarning, NotFoundError
+from mixroute import (
+    APIResponseValidationError,
+    ConfigurationError,
+    MixrouteWarning,
+    NotFoundError,
+)
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 AGENT = (
@@ -140,3 +145,10 @@ def test_copies_hold_your_http_clients_and_a_pickle_holds_neither_them_nor_the_k
     again = pickle.loads(data)
     assert (again.api_key, again.http_client, again.http_async_client) == (None, None, None)
     assert again._sync_client().settings.api_key.get_secret_value() == "sk-from-the-environment"
+
+
+@pytest.mark.parametrize("field", ["http_client", "http_async_client"])
+def test_a_wrong_http_client_is_our_typed_error_naming_the_field(field: str) -> None:
+    with pytest.raises(ConfigurationError, match=field) as caught:
+        ChatMixroute(model="glm-5", api_key="sk-test", **{field: object()})
+    assert type(caught.value) is ConfigurationError  # not pydantic's ValidationError
