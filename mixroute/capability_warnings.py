@@ -33,6 +33,8 @@ def warn_once(model: str, kind: str, message: str) -> None:
     The warning is attributed to the first caller outside the ``mixroute`` package (your
     code, or a framework adapter).
     """
+    if (model, kind) in _warned:  # the common case after the first: no lock taken
+        return
     with _warned_lock:
         if (model, kind) in _warned:
             return

@@ -206,7 +206,7 @@ def content_to_wire(
         return content
     if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
         parts = [part_to_wire(part, f"{where}[{i}]") for i, part in enumerate(content)]
-        if role in _JOINED_ROLES and all(_is_plain_text(part) for part in parts):
+        if parts and role in _JOINED_ROLES and all(_is_plain_text(part) for part in parts):
             return "\n".join(part["text"] for part in parts)
         if part_lists is not None:
             part_lists.append(parts)

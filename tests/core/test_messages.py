@@ -160,3 +160,10 @@ def test_file_part_without_source_fails() -> None:
 def test_image_part_with_empty_url_fails() -> None:
     with pytest.raises(InvalidRequestError, match="needs a url"):
         wire({"role": "user", "content": [{"type": "image_url", "image_url": {"url": ""}}]})
+
+
+def test_an_empty_list_of_parts_stays_a_list_for_every_role() -> None:
+    assert wire(SystemMessage([]), {"role": "tool", "content": [], "tool_call_id": "c"}) == [
+        {"role": "system", "content": []},
+        {"role": "tool", "content": [], "tool_call_id": "c"},
+    ]
