@@ -104,6 +104,7 @@ def test_the_explicit_method_of_langchain_says_it_too() -> None:
         structured = model.with_structured_output(City, method="function_calling")
         error = raised(lambda: structured.invoke("Name a city."))
     assert str(error) == cut_off_message("length", max_tokens=200, expected="structured output")
+    assert "The structured output was cut off at the token limit (max_tokens=200)" in str(error)
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 from support import capability_kinds as kinds
+from support.capability_kinds import fresh_warnings  # noqa: F401  (a fixture)
 from support.local_server import LocalServer
 from support.plausible_gateway import PlausibleGateway
 
 from langchain_mixroute import ChatMixroute
 from mixroute import MixrouteWarning
-from mixroute.tool_choice import forget_warnings
 
 KEY = "sk-capability-test-0123456789abcdef"
 WAV = base64.b64encode(b"RIFF0000WAVE").decode()
@@ -73,12 +73,13 @@ def test_a_kind_warns_once_where_refused_and_is_sent_as_given(
     )
 
 
-def test_a_thinking_setting_warns_once_when_the_model_is_made(server: LocalServer) -> None:
-    forget_warnings()
+@pytest.mark.usefixtures("fresh_warnings")
+def test_a_thinking_setting_warns_once_when_the_model_is_made(
+    server: LocalServer,
+) -> None:
     with pytest.warns(MixrouteWarning, match="'gpt-4o' was sent enable_thinking=True"):
         llm = chat_model(server, "gpt-4o", enable_thinking=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", MixrouteWarning)
         llm.invoke("Is 89 prime?")
     assert kinds.bodies(server)[0]["enable_thinking"] is True
-    forget_warnings()

@@ -9,7 +9,7 @@ with :func:`assert_warned_once` and :func:`assert_quiet` against a stand-in serv
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -67,6 +67,14 @@ def mixroute_warnings(caught: Any) -> list[str]:
 def bodies(server: LocalServer) -> list[JSON]:
     """The JSON bodies the server received, in order."""
     return [received.json() for received in server.received]
+
+
+@pytest.fixture
+def fresh_warnings() -> Iterator[None]:
+    """The process's record of warnings forgotten before and after the test, even if it fails."""
+    forget_warnings()
+    yield
+    forget_warnings()
 
 
 def assert_warned_once(server: LocalServer, kind: Kind, call: Callable[[], object]) -> None:
