@@ -46,8 +46,11 @@ class StallingServer:
         self.limit = limit
         self.bodies: list[bytes] = []
         """The request bodies received, in order."""
+        self.connections = 0
+        """How many connections the server accepted."""
         self.hang_ups = 0
-        """How many connections the client closed while the server stalled."""
+        """How many connections the client closed: while the server stalled, or before its
+        request had arrived whole (a deadline can cut a request between its writes)."""
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.05)
         self._stopping = threading.Event()
@@ -88,6 +91,8 @@ class StallingServer:
                 continue
             except OSError:
                 return
+            with self._lock:
+                self.connections += 1
             thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -98,6 +103,9 @@ class StallingServer:
             ends = time.monotonic() + self.limit
             body = self._read_request(connection, ends)
             if body is None:
+                if time.monotonic() < ends and not self._stopping.is_set():
+                    with self._lock:
+                        self.hang_ups += 1  # closed mid-request, not timed out
                 return
             with self._lock:
                 self.bodies.append(body)
@@ -141,6 +149,8 @@ class StallingServer:
                 return connection.recv(65536)
             except TimeoutError:
                 continue
+            except OSError:  # reset by the client
+                return b""
         return b""
 
     def _hung_up(self, connection: socket.socket, until: float) -> bool:
