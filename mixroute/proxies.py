@@ -37,11 +37,12 @@ import os
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
+from mixroute.causes import causes
 from mixroute.errors import ConfigurationError
 
 __all__ = ["ProxyRoute", "ProxyRules", "socks_installed"]
@@ -176,17 +177,18 @@ class ProxyRules:
         """Say which proxy a request to ``url`` could not connect to, and what to check.
 
         ``failure`` is the transport's error (httpx's, with its causes chained). The
-        answer names the variable and the proxy as ``scheme://host:port``, never its
-        credentials; it is ``None`` when ``url`` goes direct, or when ``failure`` is not a
-        failure to connect to the proxy (a TLS failure, or the proxy's answer to
-        ``CONNECT``).
+        answer names the variable and the proxy, its credentials masked (:func:`masked`);
+        it is ``None`` when ``url`` goes direct, or when ``failure`` is not a failure to
+        connect: a TLS failure, or the proxy's answer to ``CONNECT``. A timeout or socket
+        error on a tunnelled request (``https://``, or any through SOCKS) may have come
+        from the server after the proxy accepted: the answer names the server as well.
 
         >>> rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://u:pw@127.0.0.1:9"})
         >>> refused = httpx.ConnectError("[Errno 111] Connection refused")
         >>> refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
         >>> url = httpx.URL("https://api.example.com/v1")
         >>> print(rules.unreachable(url, refused))  # doctest: +NORMALIZE_WHITESPACE
-        HTTPS_PROXY=http://127.0.0.1:9 refused the connection; is the proxy running,
+        HTTPS_PROXY=http://***@127.0.0.1:9 refused the connection; is the proxy running,
         or should NO_PROXY cover api.example.com?
         """
         if not self.routes:
@@ -194,15 +196,18 @@ class ProxyRules:
         route = self._match(url.scheme, url.host, url.port)
         if route is None or route.proxy is None:
             return None
-        what = _connect_failure(failure)
+        proxy = route.proxy
+        tunnelled = url.scheme == "https" or proxy.scheme in _SOCKS_SCHEMES
+        what = _connect_failure(failure, tunnelled=tunnelled)
         if what is None:
             return None
-        proxy = route.proxy  # shown without its userinfo and path: netloc has neither
-        shown = f"{route.variable}={proxy.scheme}://{proxy.netloc.decode('ascii')}"
         check = (
             f"is {route.variable} spelt right" if what == _UNRESOLVED else "is the proxy running"
         )
-        return f"{shown} {what}; {check}, or should NO_PROXY cover {url.host}?"
+        return (
+            f"{route.variable}={masked(proxy)} {what}; {check}, "
+            f"or should NO_PROXY cover {url.host}?"
+        )
 
     @property
     def proxies(self) -> frozenset[httpx.URL]:
@@ -264,23 +269,31 @@ def masked(url: httpx.URL) -> str:
 _REFUSED = "refused the connection"
 _UNRESOLVED = "names a host that could not be resolved"
 _TIMED_OUT = "did not accept the connection in time"
+_TLS_WAITS = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
+_EITHER_TIMED_OUT = "(or the server behind it) did not answer in time"
 
 
-def _connect_failure(failure: BaseException) -> str | None:
-    """How connecting failed, read from the error's causes; ``None``: not a failed connect.
+def _connect_failure(failure: BaseException, *, tunnelled: bool) -> str | None:
+    """How connecting to the proxy failed, read from the error's causes; ``None``: unclear.
 
-    A request through a proxy opens a socket to the proxy only, so a socket error while
-    connecting is the proxy's; a TLS error may be the server's (through the tunnel).
+    Only the proxy's host is resolved and connected to, so a refused connect or an
+    unresolved name is the proxy's. On a tunnelled request the TLS handshake with the
+    server, and for SOCKS the proxy's own connect, happen inside the same connect step:
+    a timeout or another socket error there may be the proxy's or the server's, and the
+    answer says so. A plain ``http://`` request through an HTTP proxy has no tunnel, and
+    its failed connect is always the proxy's. A TLS error is never the proxy's here.
     """
-    # A ProxyError too: aiohttp's failure to connect to its proxy arrives as one.
     if not isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
         return None
-    causes = list(_causes(failure))
-    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+    chain = list(causes(failure))
+    # A TLS error means the connection was made: the server's certificate or handshake,
+    # or a TLS proxy's. (SSLWantReadError is no failure: anyio's wait for more bytes,
+    # left as the context of a handshake that then timed out.)
+    if any(
+        isinstance(cause, ssl.SSLError) and not isinstance(cause, _TLS_WAITS) for cause in chain
+    ):
         return None
-    if isinstance(failure, httpx.ConnectTimeout):
-        return _TIMED_OUT
-    errors = [cause for cause in causes if isinstance(cause, OSError)]
+    errors = [cause for cause in chain if isinstance(cause, OSError)]
     if any(isinstance(error, socket.gaierror) for error in errors):
         return _UNRESOLVED
     if any(
@@ -288,21 +301,16 @@ def _connect_failure(failure: BaseException) -> str | None:
         for error in errors
     ):
         return _REFUSED
+    # aiohttp tells a failed connect to its proxy apart: it arrives as a ProxyError with
+    # the socket's error under it (a refused CONNECT is a ProxyError with none).
+    either = tunnelled and not (isinstance(failure, httpx.ProxyError) and errors)
+    if isinstance(failure, httpx.ConnectTimeout):
+        return _EITHER_TIMED_OUT if either else _TIMED_OUT
     if errors:  # unreachable network, reset during the handshake...
+        if either:
+            return f"(or the server behind it) broke off the connection ({failure})"
         return f"could not be reached ({failure})"
     return None  # no socket error: the proxy answered (a refused CONNECT), or no proxy at all
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """``error``, its causes and contexts, and the members of any exception group among them."""
-    pending, seen = [error], 0
-    while pending and seen < 32:  # httpx's error, httpcore's or aiohttp's, the OS's
-        current = pending.pop(0)
-        seen += 1
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(cause for cause in (current.__cause__, current.__context__) if cause)
 
 
 def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:

@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from mixroute import jsonsafe
+from mixroute.causes import causes
 from mixroute.errors import APIError, APIStatusError, MixrouteError
 
 __all__ = ["MASK", "mask_httpx_error", "redact", "redact_data", "redact_error", "redacted_request"]
@@ -269,12 +270,8 @@ def _redact_parsed(text: str, secret: SecretStr) -> str:
 def _redact_chain(error: BaseException, secret: SecretStr) -> None:
     # The exceptions an error was raised from travel with it: an httpx error holds the
     # request sent, and a JSON decode error holds the whole document it failed on.
-    seen = {id(error)}
-    link = error.__cause__ or error.__context__
-    while link is not None and id(link) not in seen:
-        seen.add(id(link))
+    for link in causes(error):
         if isinstance(link, httpx.HTTPError):
             mask_httpx_error(link)
         elif isinstance(link, json.JSONDecodeError):
             link.doc = redact(link.doc, secret)
-        link = link.__cause__ or link.__context__

@@ -18,6 +18,7 @@ import httpx
 from pydantic import SecretStr
 
 from mixroute.bodies import aread_body, aread_error_body, read_body, read_error_body, with_content
+from mixroute.causes import causes
 from mixroute.deadlines import READ_UNTIL, CancelAt, DeadlineExceeded
 from mixroute.errors import (
     APIConnectionError,
@@ -92,14 +93,7 @@ def _connect_error(exc: ssl.SSLError) -> httpx.ConnectError:
 
 def _certificate_refused(error: BaseException) -> bool:
     # A server certificate that fails verification fails the same way on every try.
-    seen: BaseException | None = error
-    for _ in range(8):  # the httpx, httpcore or aiohttp error, then the ssl one
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes(error))
 
 
 def connection_error(
@@ -119,11 +113,20 @@ def connection_error(
             f"Request timed out ({type(exc).__name__}){detail}", request=request
         )
     else:
-        detail = down or str(exc) or type(exc).__name__
+        detail = down or _first_message(exc)
         error = APIConnectionError(f"Connection error: {detail}", request=request)
     error.__cause__ = exc
     mask_httpx_error(exc)  # the cause travels with the error, and holds the request sent
     return error
+
+
+def _first_message(exc: BaseException) -> str:
+    """What the failure says: its message, else its nearest cause's, else its class's name.
+
+    httpx and httpcore leave theirs empty for a peer that hung up; the TLS or socket
+    error under it says what happened.
+    """
+    return next((text for link in causes(exc) if (text := str(link))), type(exc).__name__)
 
 
 def _status_error(response: httpx.Response, content: bytes, secret: SecretStr) -> APIError:

@@ -346,18 +346,22 @@ def refused() -> httpx.HTTPError:
     )
 
 
-def test_a_refused_connect_names_the_variable_and_the_proxy_without_credentials() -> None:
-    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://user:hunter2@proxy:3128/path"})
-    assert rules.unreachable(API, refused()) == (
-        "HTTPS_PROXY=http://proxy:3128 refused the connection; "
+def test_a_refused_connect_names_the_variable_and_the_proxy_with_credentials_masked() -> None:
+    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://user:hunter2@proxy:3128"})
+    message = rules.unreachable(API, refused())
+    assert message == (
+        "HTTPS_PROXY=http://***@proxy:3128 refused the connection; "
         "is the proxy running, or should NO_PROXY cover api.example.com?"
     )
+    assert "user" not in message
+    assert "hunter2" not in message
 
 
-def test_the_proxy_is_shown_as_scheme_host_and_port_as_the_variable_gave_them() -> None:
+def test_the_proxy_is_shown_as_the_variable_gave_it_with_its_credentials_masked() -> None:
     for value, shown in [
         ("[::1]:8080", "all_proxy=http://[::1]:8080 "),
-        ("https://u:p@secure-proxy", "all_proxy=https://secure-proxy "),
+        ("https://u:p@secure-proxy", "all_proxy=https://***@secure-proxy "),
+        ("http://user%40corp:p%3Ass@proxy:3128", "all_proxy=http://***@proxy:3128 "),
     ]:
         rules = ProxyRules.from_environment({"all_proxy": value})
         message = rules.unreachable(API, refused())
@@ -366,7 +370,8 @@ def test_the_proxy_is_shown_as_scheme_host_and_port_as_the_variable_gave_them() 
 
 
 def test_what_went_wrong_is_read_from_the_causes() -> None:
-    rules = ProxyRules.from_environment({"HTTPS_PROXY": "http://proxy:3128"})
+    rules = ProxyRules.from_environment({"ALL_PROXY": "http://proxy:3128"})
+    plain = httpx.URL("http://api.example.com/v1")  # forwarded: the proxy is the only peer
     unresolved = failed(
         httpx.ConnectError("[Errno -2] Name or service not known"),
         socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
@@ -383,7 +388,7 @@ def test_what_went_wrong_is_read_from_the_causes() -> None:
     )
     timed_out = failed(httpx.ConnectTimeout("timed out"), TimeoutError("timed out"))
     said = {
-        name: rules.unreachable(API, error) or ""
+        name: rules.unreachable(plain, error) or ""
         for name, error in [
             ("unresolved", unresolved),
             ("both refused", both_refused),
@@ -391,9 +396,7 @@ def test_what_went_wrong_is_read_from_the_causes() -> None:
             ("timed out", timed_out),
         ]
     }
-    assert (
-        "names a host that could not be resolved; is HTTPS_PROXY spelt right" in said["unresolved"]
-    )
+    assert "names a host that could not be resolved; is ALL_PROXY spelt right" in said["unresolved"]
     assert "refused the connection" in said["both refused"]
     assert "could not be reached ([Errno 101] Network is unreachable)" in said["unreachable"]
     assert "did not accept the connection in time" in said["timed out"]
@@ -412,6 +415,41 @@ def test_nothing_is_said_when_the_proxy_is_not_to_blame() -> None:
     assert rules.unreachable(httpx.URL("https://local/v1"), refused()) is None  # direct
     assert rules.unreachable(httpx.URL("http://api.example.com/"), refused()) is None  # direct
     assert ProxyRules().unreachable(API, refused()) is None
+
+
+HTTP_API = httpx.URL("http://api.example.com/v1")
+
+
+def test_a_tunnel_s_timeout_or_socket_error_names_the_server_too() -> None:
+    # Connecting through a tunnel includes the TLS handshake with the server (and, with
+    # SOCKS, the proxy's connect to it): a timeout or a reset there may be the server's.
+    rules = ProxyRules.from_environment(
+        {"HTTPS_PROXY": "http://proxy:3128", "HTTP_PROXY": "socks5://proxy:1080"}
+    )
+    timed_out = failed(
+        httpx.ConnectTimeout("The handshake operation timed out"), TimeoutError("timed out")
+    )
+    reset = failed(httpx.ConnectError("Cannot connect"), ConnectionResetError(104, "reset"))
+    for url, proxy in ((API, "HTTPS_PROXY=http://proxy:3128"), (HTTP_API, "HTTP_PROXY=socks5")):
+        said = rules.unreachable(url, timed_out) or ""
+        assert said.startswith(proxy)
+        assert "(or the server behind it) did not answer" in said
+        said = rules.unreachable(url, reset) or ""
+        assert "(or the server behind it) broke off the connection (Cannot connect)" in said
+        assert "refused the connection" in (rules.unreachable(url, refused()) or "")
+    # anyio's wait for handshake bytes, left as the context of the timeout, is no TLS error
+    waited = failed(httpx.ConnectTimeout(""), ssl.SSLWantReadError())
+    assert "(or the server behind it)" in (rules.unreachable(API, waited) or "")
+    # a real TLS error means the tunnel was open: the server's, the proxy is not named
+    eof = failed(httpx.ConnectError(""), ssl.SSLEOFError(8, "EOF occurred"))
+    assert rules.unreachable(API, eof) is None
+    # aiohttp's failure to reach its proxy: a ProxyError with the socket's error under it.
+    unreachable = failed(
+        httpx.ProxyError("Cannot connect to host proxy:3128"), ConnectionResetError(104, "reset")
+    )
+    assert (rules.unreachable(API, unreachable) or "").startswith(
+        "HTTPS_PROXY=http://proxy:3128 could not be reached (Cannot connect to host proxy:3128)"
+    )
 
 
 @pytest.mark.parametrize("transport", ["sync", "async"])

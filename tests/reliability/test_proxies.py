@@ -15,9 +15,13 @@ What a user may rely on:
 * ``NO_PROXY`` naming the host, or ``*``, sends the call direct (shown with the proxy
   variable pointing at a port where nothing listens: a call that used it would fail).
 * A proxy that is down, or refuses the client, is an error, never a silent bypass. One
-  that refuses the connection, times out or whose host does not resolve is named in the
-  error's message (variable, scheme, host and port; never its credentials), with what to
-  check; the error's class and its retries are those of any failed connect.
+  that refuses the connection, whose host does not resolve or that does not accept the
+  connection in time is named in the error's message (variable and proxy, its
+  credentials masked), with what to check; the error's class and its retries are those
+  of any failed connect.
+* Through a tunnel (``https://``) a timeout may be the proxy's or the server's handshake:
+  the message names the proxy "(or the server behind it)". A TLS error (an untrusted
+  certificate, a hang-up the TLS layer saw) is the server's, and does not name the proxy.
 * A ``.netrc`` with a ``default`` entry changes nothing: no credentials from it reach the
   server or the proxy.
 * A SOCKS proxy with a transport that cannot speak it is a ``ConfigurationError`` when
@@ -37,6 +41,7 @@ import pytest
 import trustme
 from support.callers import CALLERS, CallConfig, Caller, caller_id
 from support.forward_proxy import ForwardProxy
+from support.stalling_server import StallingServer
 from support.tls_relay import TLSRelay
 
 from mixroute import APIConnectionError, APIStatusError, APITimeoutError, ConfigurationError
@@ -44,7 +49,7 @@ from mixroute.proxies import socks_installed
 from reliability.drivers.base import API_KEY
 from reliability.fault_server import FaultServer, closed_port_url
 from reliability.scenarios import TEXT
-from reliability.test_connections import unanswered_address
+from reliability.test_connections import port_of, unanswered_address
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 TIMEOUT = 5.0
@@ -246,7 +251,7 @@ def test_a_proxy_that_is_down_is_a_connection_error_not_a_bypass(
     proxy = closed_port_url().removesuffix("/v1")
     monkeypatch.setenv(variable, with_credentials(proxy))
     message = (
-        f"Connection error: {variable}={proxy} refused the connection; "
+        f"Connection error: {variable}={masked(proxy)} refused the connection; "
         "is the proxy running, or should NO_PROXY cover 127.0.0.1?"
     )
     assert_fails_naming_the_proxy(caller, config(base_url), fault_server, message)
@@ -254,6 +259,11 @@ def test_a_proxy_that_is_down_is_a_connection_error_not_a_bypass(
 
 def with_credentials(proxy: str) -> str:
     return proxy.replace("://", f"://{DOWN_USER}:{DOWN_PASSWORD}@")
+
+
+def masked(proxy: str) -> str:
+    """The proxy :func:`with_credentials` gave, as an error shows it."""
+    return proxy.replace("://", "://***@")
 
 
 def assert_fails_naming_the_proxy(
@@ -280,16 +290,26 @@ def assert_fails_naming_the_proxy(
 
 
 @EVERY_CALLER
+@pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_proxy_that_does_not_accept_the_connection_is_named_in_the_timeout(
-    caller: Caller, fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch
+    caller: Caller,
+    scheme: str,
+    fault_server: FaultServer,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     proxy = closed_port_url().removesuffix("/v1")
     port = int(proxy.rsplit(":", 1)[1])
     monkeypatch.setenv("ALL_PROXY", with_credentials(proxy))
-    settings = CallConfig(fault_server.base_url, max_retries=1, timeout=0.2)
+    if scheme == "http":
+        base_url, what = fault_server.base_url, "did not accept the connection in time"
+    else:  # a tunnel: the timeout may be the proxy's or, past it, the server's handshake
+        relay: TLSRelay = request.getfixturevalue("https_server")
+        base_url, what = relay.base_url, "(or the server behind it) did not answer in time"
+    settings = CallConfig(base_url, max_retries=1, timeout=0.2)
     message = (
-        f"Request timed out (ConnectTimeout): ALL_PROXY={proxy} did not accept the "
-        "connection in time; is the proxy running, or should NO_PROXY cover 127.0.0.1?"
+        f"Request timed out (ConnectTimeout): ALL_PROXY={masked(proxy)} {what}; "
+        "is the proxy running, or should NO_PROXY cover 127.0.0.1?"
     )
     with unanswered_address("127.0.0.1", port):
         assert_fails_naming_the_proxy(caller, settings, fault_server, message, APITimeoutError)
@@ -315,10 +335,92 @@ def test_a_proxy_whose_host_does_not_resolve_is_named_in_the_error(
     caller: Caller, unresolvable_proxy: str, https_server: TLSRelay, fault_server: FaultServer
 ) -> None:
     message = (
-        f"Connection error: https_proxy={unresolvable_proxy} names a host that could not be "
+        f"Connection error: https_proxy={masked(unresolvable_proxy)} names a host that could not be "
         "resolved; is https_proxy spelt right, or should NO_PROXY cover 127.0.0.1?"
     )
     assert_fails_naming_the_proxy(caller, config(https_server.base_url), fault_server, message)
+
+
+# -- a server that fails through the proxy's tunnel -------------------------------------------
+
+CORE_CALLERS = pytest.mark.parametrize(
+    "caller", [caller for caller in CALLERS if caller.kind == "core"], ids=caller_id
+)
+
+
+@pytest.fixture
+def untrusted_server(fault_server: FaultServer) -> Iterator[TLSRelay]:
+    """The fault server behind TLS, its certificate from a CA the client does not trust."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    with TLSRelay(port_of(fault_server), context) as relay:
+        yield relay
+
+
+def tunnelled(
+    caller: Caller, proxy: ForwardProxy, base_url: str, settings: CallConfig
+) -> BaseException:
+    """The error of one call to ``base_url`` through ``proxy``, which did open the tunnel."""
+    since = proxy.mark()
+    [outcome] = caller.run(settings)
+    assert outcome.error is not None
+    where = host_port(base_url)
+    assert proxy.wait_for("CONNECT", where, since=since), f"no CONNECT {where}"
+    return outcome.error
+
+
+@CORE_CALLERS
+def test_a_certificate_refused_through_the_tunnel_is_the_certificate_error(
+    caller: Caller,
+    forward_proxy: ForwardProxy,
+    untrusted_server: TLSRelay,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", forward_proxy.url)
+    settings = config(untrusted_server.base_url)
+    error = tunnelled(caller, forward_proxy, untrusted_server.base_url, settings)
+    assert type(error) is APIConnectionError, repr(error)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(error)
+    assert "HTTPS_PROXY" not in str(error)
+    assert settings.sleeps == []  # a refused certificate is refused again: not retried
+
+
+@CORE_CALLERS
+@pytest.mark.parametrize(
+    ("limit", "kind"),
+    [
+        pytest.param(10.0, APITimeoutError, id="silent"),  # never answers the handshake
+        pytest.param(0.0, APIConnectionError, id="hangs-up"),  # closes at once
+    ],
+)
+def test_a_server_that_fails_the_handshake_through_the_tunnel_is_named_with_the_proxy(
+    caller: Caller,
+    limit: float,
+    kind: type[APIConnectionError],
+    forward_proxy: ForwardProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The client cannot tell this from a proxy that never opened the tunnel: the error
+    # names both, the proxy first (the usual culprit), never as the only one.
+    monkeypatch.setenv("HTTPS_PROXY", forward_proxy.url)
+    with StallingServer(limit=limit) as server:
+        base_url = server.base_url.replace("http://", "https://")
+        settings = CallConfig(base_url, max_retries=0, timeout=0.5)
+        error = tunnelled(caller, forward_proxy, base_url, settings)
+        assert server.connections == 1  # the proxy accepted, and connected to the server
+    assert type(error) is kind, repr(error)
+    text = str(error)
+    if kind is APITimeoutError:
+        assert text == (
+            f"Request timed out (ConnectTimeout): HTTPS_PROXY={forward_proxy.url} (or the "
+            "server behind it) did not answer in time; is the proxy running, or should "
+            "NO_PROXY cover 127.0.0.1?"
+        )
+    elif "SSL" in text:  # the TLS layer saw the hang-up: the tunnel was open
+        assert "HTTPS_PROXY" not in text
+        assert "UNEXPECTED_EOF" in text  # what the TLS layer said, not a bare class name
+    else:  # aiohttp's socket error, without the TLS one under it
+        assert f"HTTPS_PROXY={forward_proxy.url} (or the server behind it) broke off" in text
 
 
 @EVERY_CALLER
