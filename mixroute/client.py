@@ -832,13 +832,12 @@ class AsyncMixrouteClient(_BaseClient):
         self._user_http = http_client
         self.transport = resolve_async_transport(self.settings.async_transport)
         """What the client's own pool runs on: ``"aiohttp"`` or ``"httpx"``."""
-        self._proxies = ProxyRules.from_environment()
         if http_client is None:
-            self._proxies.check(
+            self._pool_proxies = ProxyRules.from_environment()
+            self._pool_proxies.check(
                 socks=self.transport == "httpx" and socks_installed(),
                 transport=f"async_transport={self.transport!r}",
             )
-            self._pool_proxies = self._proxies
         self._pools = LoopPools(self._open_pool)
 
     def _repr_fields(self) -> list[str]:
@@ -861,7 +860,7 @@ class AsyncMixrouteClient(_BaseClient):
             # imports aiohttp: ~140 ms
             from mixroute.aiohttp_transport import AiohttpPool, AiohttpTransport
 
-            proxies = self._proxies
+            proxies = self._pool_proxies
             transport = AiohttpTransport(
                 ssl_context=context,
                 limits=POOL_LIMITS,
