@@ -1,8 +1,9 @@
 """Warnings, once per model and kind, about what a request sends that its profile refuses.
 
 Profiles can lag behind the vendors, so the request builder refuses nothing on their word:
-tools to a model without tool calling, ``enable_thinking`` to a model without the switch,
-and image, file (PDF) or audio parts to a model without those inputs are sent as given,
+tools to a model without tool calling (with the ``tool_choice``, if any: one warning),
+``enable_thinking=True`` to a model without the switch (``False`` warns nothing), and
+image, file (PDF) or audio parts to a model without those inputs are sent as given,
 with one :class:`~mixroute.MixrouteWarning` per model and kind in a process. The warning
 says what was sent, to which model, what the profile says, and how to correct it
 (``profile_overrides={"image_inputs": True}``). The same record serves the warnings of
@@ -14,7 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from types import FrameType
 from typing import Any
 
@@ -90,16 +91,18 @@ _PARTS = (
 
 
 def warn_unaccepted_parts(
-    model: str, profile: ModelProfile, contents: Iterable[Sequence[Mapping[str, Any]]]
+    model: str, profile: ModelProfile, messages: Iterable[Mapping[str, Any]]
 ) -> None:
-    """Warn once per kind for the parts of ``contents`` (wire part lists) ``profile`` refuses."""
+    """Warn once per kind for the parts ``profile`` refuses in wire ``messages``' contents."""
     refused: dict[object, tuple[str, str]] = {
         kind: (field, sent) for kind, field, sent in _PARTS if not getattr(profile, field)
     }
     if not refused:
         return
-    for content in contents:
-        for part in content:
-            found = refused.get(part.get("type"))
-            if found is not None:
-                warn_unaccepted(model, *found)
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):  # a string content has no parts
+            for part in content:
+                found = refused.get(part.get("type"))
+                if found is not None:
+                    warn_unaccepted(model, *found)

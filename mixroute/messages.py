@@ -191,16 +191,12 @@ _JOINED_ROLES = frozenset({"system", "developer", "tool", "function"})
 
 
 def content_to_wire(
-    content: object,
-    where: str,
-    role: object = "user",
-    part_lists: list[list[dict[str, Any]]] | None = None,
+    content: object, where: str, role: object = "user"
 ) -> str | list[dict[str, Any]] | None:
     """Check message content and return it in wire form.
 
     In a system, developer, tool or function message, parts that are all plain text
-    become one string. A content sent as a list of parts is also appended to
-    ``part_lists`` when one is given (the request builder reads the part types there).
+    become one string.
     """
     if content is None or isinstance(content, str):
         return content
@@ -208,8 +204,6 @@ def content_to_wire(
         parts = [part_to_wire(part, f"{where}[{i}]") for i, part in enumerate(content)]
         if parts and role in _JOINED_ROLES and all(_is_plain_text(part) for part in parts):
             return "\n".join(part["text"] for part in parts)
-        if part_lists is not None:
-            part_lists.append(parts)
         return parts
     raise InvalidRequestError(
         f"{where}: content must be a string or a list of parts, not {type(content).__name__}."
@@ -260,19 +254,11 @@ _PART_FIELDS = {
 }
 
 
-def message_to_wire(
-    message: object,
-    index: int,
-    *,
-    send_reasoning: bool,
-    part_lists: list[list[dict[str, Any]]] | None = None,
-) -> dict[str, Any]:
+def message_to_wire(message: object, index: int, *, send_reasoning: bool) -> dict[str, Any]:
     """One message of ``messages`` in wire form.
 
     ``send_reasoning`` says whether an assistant turn's ``reasoning_content`` goes back
-    (the request builder decides it from the model profile and the turn's tool calls);
-    ``part_lists``, when given, collects the contents sent as lists of parts, so that the
-    builder checks their kinds without walking the messages again.
+    (the request builder decides it from the model profile and the turn's tool calls).
     """
     to_wire = getattr(message, "to_wire", None)
     if to_wire is not None:
@@ -280,7 +266,7 @@ def message_to_wire(
         return wire
     where = f"messages[{index}]"
     if isinstance(message, SystemMessage | DeveloperMessage | UserMessage | ToolMessage):
-        content = content_to_wire(message.content, where, message.role, part_lists)
+        content = content_to_wire(message.content, where, message.role)
         wire = {"role": message.role, "content": content}
         if isinstance(message, ToolMessage):
             wire["tool_call_id"] = message.tool_call_id
@@ -288,7 +274,7 @@ def message_to_wire(
             wire["name"] = message.name
         return wire
     if isinstance(message, Mapping):
-        return _dict_message_to_wire(message, where, send_reasoning, part_lists)
+        return _dict_message_to_wire(message, where, send_reasoning)
     raise InvalidRequestError(
         f"{where}: expected a message (SystemMessage, UserMessage, AssistantMessage, "
         f"ToolMessage or a dict with a 'role'), not {type(message).__name__}."
@@ -296,10 +282,7 @@ def message_to_wire(
 
 
 def _dict_message_to_wire(
-    message: Mapping[str, Any],
-    where: str,
-    send_reasoning: bool,
-    part_lists: list[list[dict[str, Any]]] | None,
+    message: Mapping[str, Any], where: str, send_reasoning: bool
 ) -> dict[str, Any]:
     role = message.get("role")
     if "role" not in message:  # a dict, but not a message
@@ -314,7 +297,7 @@ def _dict_message_to_wire(
         )
     wire = dict(message)
     if "content" in wire:
-        wire["content"] = content_to_wire(wire["content"], where, role, part_lists)
+        wire["content"] = content_to_wire(wire["content"], where, role)
     elif role != "assistant":
         raise InvalidRequestError(f"{where}: a {role!r} message needs 'content'.")
     if role == "tool" and not isinstance(wire.get("tool_call_id"), str):

@@ -184,7 +184,8 @@ class ChatOptions(TypedDict, total=False):
     tool dicts, and server tools (any other dict with a ``type``, such as Claude's
     ``{"type": "web_search_20250305", "name": "web_search"}``), sent untouched. Two
     function tools with one name are refused; tools for a model whose profile has no tool
-    calling are sent with a :class:`~mixroute.MixrouteWarning`."""
+    calling are sent with a :class:`~mixroute.MixrouteWarning` (one, which names the
+    ``tool_choice`` too)."""
     tool_choice: object
     """``"auto"``, ``"none"``, ``"required"`` (also ``"any"`` or ``True``; ``False`` is
     ``"none"``), a function tool's name or ``{"type": "function", "function": {"name":
@@ -204,8 +205,8 @@ class ChatOptions(TypedDict, total=False):
     (``ModelProfile.reasoning_effort_levels``); a level it does not list, or any level
     for a model that refuses the field, is an error."""
     enable_thinking: bool
-    """Qwen's switch for thinking on its hybrid models; sent to any model, with a
-    :class:`~mixroute.MixrouteWarning` where the profile has no switch."""
+    """Qwen's switch for thinking on its hybrid models; sent to any model. ``True`` where
+    the profile has no switch brings a :class:`~mixroute.MixrouteWarning`."""
     enable_search: bool
     """Qwen's web search."""
     search_options: SearchOptions | Mapping[str, Any]
@@ -334,7 +335,6 @@ def _messages(messages: Sequence[Any], profile: ModelProfile, model: str) -> lis
         raise InvalidRequestError("messages must be a non-empty list of messages.")
     policy = profile.reasoning_on_history
     wire = []
-    with_parts: list[list[dict[str, Any]]] = []  # the only contents that can hold media
     for index, message in enumerate(messages):
         if policy == "tool_calls":
             calls = (
@@ -345,9 +345,11 @@ def _messages(messages: Sequence[Any], profile: ModelProfile, model: str) -> lis
             send = bool(calls)
         else:
             send = policy == "always"
-        wire.append(message_to_wire(message, index, send_reasoning=send, part_lists=with_parts))
-    if with_parts:
-        warn_unaccepted_parts(model, profile, with_parts)
+        wire.append(message_to_wire(message, index, send_reasoning=send))
+    for entry in wire:  # a string content holds no media part: one type check each
+        if type(entry.get("content")) is list:
+            warn_unaccepted_parts(model, profile, wire)
+            break
     return wire
 
 
@@ -400,8 +402,33 @@ def _sampling(body: dict[str, Any], options: Mapping[str, Any], profile: ModelPr
             raise InvalidRequestError(f"top_logprobs must be an int from 0 to 20, got {top!r}.")
         body["top_logprobs"] = top
     for name in _PASSTHROUGH:
-        if options.get(name) is not None:
-            body[name] = options[name]
+        value = options.get(name)
+        if value is not None:
+            _check_passthrough(name, value)
+            body[name] = value
+
+
+def _check_passthrough(name: str, value: Any) -> None:
+    """The shapes the API documents for ``user``, ``metadata``, ``service_tier``, ``logit_bias``."""
+    if name in ("user", "service_tier"):
+        if not isinstance(value, str):
+            raise InvalidRequestError(f"{name} must be a string, got {value!r}.")
+    elif name == "metadata":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise InvalidRequestError(f"metadata must map strings to strings, got {value!r}.")
+    elif not isinstance(value, Mapping) or not all(
+        isinstance(k, str | int)
+        and not isinstance(k, bool)
+        and isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and -100 <= v <= 100
+        for k, v in value.items()
+    ):
+        raise InvalidRequestError(
+            f"logit_bias must map token ids to numbers from -100 to 100, got {value!r}."
+        )
 
 
 def _tools(
@@ -416,16 +443,25 @@ def _tools(
     if tools:
         body["tools"] = tools
     choice = options.get("tool_choice")
+    uncalled = bool(tools) and not profile.tool_calling  # a tool_choice is only sent with tools
     must_call: tuple[str, ...] = ()
     if choice is not None:
+        # Where the model calls no tools, the tools warning below speaks for the choice too.
         decision = decide_tool_choice(
-            choice, tools, profile, model=body["model"], fallback=fallback, warn=warn
+            choice,
+            tools,
+            profile,
+            model=body["model"],
+            fallback=fallback,
+            warn=warn and not uncalled,
         )
         if decision.wire is not None:
             body["tool_choice"] = decision.wire
         must_call = decision.must_call
-    if tools and not profile.tool_calling:  # a tool_choice is only sent with tools
-        warn_unaccepted(body["model"], "tool_calling", "tools")
+    if uncalled:
+        # warn=False: the choice is the builder's own, not the caller's, and goes unsaid.
+        sent = _tools_sent(choice if warn else None, "tool_choice" in body, must_call)
+        warn_unaccepted(body["model"], "tool_calling", sent)
     if options.get("parallel_tool_calls") is not None:
         if not tools:
             raise InvalidRequestError("parallel_tool_calls is set but no tools are given.")
@@ -437,6 +473,20 @@ def _tools(
     if response_format is not None:
         body["response_format"] = normalize_response_format(response_format, strict=strict)
     return must_call
+
+
+def _tools_sent(choice: object, choice_sent: bool, must_call: tuple[str, ...]) -> str:
+    """What the tools warning says was sent: the tools, and the ``tool_choice`` if any."""
+    if choice is None:
+        return "tools"
+    notes = [] if choice_sent else ["the tool_choice left out"]
+    if must_call:
+        notes.append(
+            "an answer without a tool call is asked for once more, "
+            "then ToolCallNotMadeError is raised"
+        )
+    said = f"tools and tool_choice={choice!r}"
+    return f"{said} ({'; '.join(notes)})" if notes else said
 
 
 def _vendor(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProfile) -> None:
@@ -462,8 +512,8 @@ def _vendor(body: dict[str, Any], options: Mapping[str, Any], profile: ModelProf
     thinking = options.get("enable_thinking")
     if thinking is not None:
         body["enable_thinking"] = thinking
-        if not profile.enable_thinking:
-            warn_unaccepted(body["model"], "enable_thinking", f"enable_thinking={thinking}")
+        if thinking and not profile.enable_thinking:  # switching it off asks for nothing
+            warn_unaccepted(body["model"], "enable_thinking", "enable_thinking=True")
     if options.get("enable_search") is not None:
         body["enable_search"] = options["enable_search"]
     search_options = options.get("search_options")

@@ -1,5 +1,5 @@
-"""Test-suite wiring: the mixroute VCR plugin, cassette folders, cassette endpoints, and a
-clean ``MIXROUTE_*`` environment for every test."""
+"""Test-suite wiring: the mixroute VCR plugin, cassette folders, cassette endpoints, a
+stand-in gateway on 127.0.0.1, and a clean ``MIXROUTE_*`` environment for every test."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from support.cassettes import Endpoint, RecordedResults, endpoint
+from support.local_server import LocalServer
+from support.plausible_gateway import PlausibleGateway
 
 pytest_plugins = ["mixroute.testing"]
 
@@ -75,3 +77,13 @@ def recorded_results(
     """Results stored beside the test's cassette: written on record, compared on replay."""
     path = os.path.join(vcr_cassette_dir, f"{default_cassette_name}.results.json")
     return RecordedResults(path, recording=record_mode != "none")
+
+
+@pytest.fixture
+def plausible_server() -> Iterator[LocalServer]:
+    """A :class:`LocalServer` answering as :class:`PlausibleGateway` does, for one test.
+
+    Its ``respond`` is the gateway (whose ``streams`` keep the text of each stream sent).
+    """
+    with LocalServer(PlausibleGateway()) as server:
+        yield server

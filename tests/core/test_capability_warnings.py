@@ -1,9 +1,10 @@
 """Specification of the capability warnings: a request carries what its profile refuses.
 
-Tools to a model without tool calling, ``enable_thinking`` to a model without the switch,
-and image, file (PDF) or audio parts to a model without those inputs are sent as given,
-with one ``MixrouteWarning`` per model and kind in a process: it names what was sent, the
-model, the profile field, and the override. A model whose profile takes it, or a profile
+Tools to a model without tool calling (their ``tool_choice`` named in the same warning),
+``enable_thinking=True`` to a model without the switch, and image, file (PDF) or audio
+parts to a model without those inputs are sent as given, with one ``MixrouteWarning`` per
+model and kind in a process: it names what was sent, the model, the profile field, and the
+override. ``enable_thinking=False`` warns nothing. A model whose profile takes it, or a profile
 corrected by an override, gets none. The stand-in gateway (support/plausible_gateway.py)
 answers on a real socket, and records what it was sent.
 """
@@ -28,10 +29,10 @@ from support.capability_kinds import (
     Kind,
     assert_quiet,
     assert_warned_once,
+    bodies,
     mixroute_warnings,
 )
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from mixroute import (
     AsyncMixrouteClient,
@@ -40,6 +41,7 @@ from mixroute import (
     ImagePart,
     MixrouteClient,
     MixrouteWarning,
+    SystemMessage,
     TextPart,
     UserMessage,
     get_profile,
@@ -78,12 +80,9 @@ def _fresh_warnings() -> Iterator[None]:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[MixrouteClient, LocalServer]]:
-    with (
-        LocalServer(PlausibleGateway()) as server,
-        MixrouteClient(KEY, base_url=server.base_url, max_retries=0) as client,
-    ):
-        yield client, server
+def served(plausible_server: LocalServer) -> Iterator[tuple[MixrouteClient, LocalServer]]:
+    with MixrouteClient(KEY, base_url=plausible_server.base_url, max_retries=0) as client:
+        yield client, plausible_server
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=str)
@@ -120,18 +119,18 @@ def test_the_record_is_per_model_and_kind_and_points_at_the_caller(
         client.create("o1-mini", image)
         client.create("o3-mini", image)  # another model
         client.create("o1-mini", image)  # said already
-        client.create("o1-mini", image, enable_thinking=False)  # another kind
+        client.create("o1-mini", image, enable_thinking=True)  # another kind
     said = mixroute_warnings(caught)
     assert [text.split(" was sent ")[0] for text in said] == [
         "Model 'o1-mini'",
         "Model 'o3-mini'",
         "Model 'o1-mini'",
     ]
-    assert "was sent enable_thinking=False" in said[2]
+    assert "was sent enable_thinking=True" in said[2]
     assert {w.filename for w in caught} == {__file__}
 
 
-def test_the_async_client_and_streams_warn_the_same() -> None:
+def test_the_async_client_and_streams_warn_the_same(plausible_server: LocalServer) -> None:
     async def run(base_url: str) -> str:
         async with (
             AsyncMixrouteClient(KEY, base_url=base_url, max_retries=0) as client,
@@ -139,13 +138,10 @@ def test_the_async_client_and_streams_warn_the_same() -> None:
         ):
             return "".join([delta.content or "" async for delta in stream])
 
-    with (
-        LocalServer(PlausibleGateway()) as server,
-        pytest.warns(MixrouteWarning, match="'gpt-4o' was sent enable_thinking=True"),
-    ):
-        text = asyncio.run(run(server.base_url))
+    with pytest.warns(MixrouteWarning, match="'gpt-4o' was sent enable_thinking=True"):
+        text = asyncio.run(run(plausible_server.base_url))
     assert text
-    assert server.received[0].json()["enable_thinking"] is True
+    assert plausible_server.received[0].json()["enable_thinking"] is True
 
 
 @pytest.mark.parametrize(
@@ -167,8 +163,8 @@ def test_the_async_client_and_streams_warn_the_same() -> None:
         (
             "reasoning.md",
             "the flag is sent to any model you give it to (the profile's `enable_thinking` "
-            "says which models take it). A model whose profile has no switch gets it with one "
-            "`MixrouteWarning` per model",
+            "says which models take it). `enable_thinking=True` to a model whose profile has "
+            "no switch brings one `MixrouteWarning` per model",
             THINKING,
         ),
     ],
@@ -187,3 +183,72 @@ def test_the_guides_say_what_is_sent_and_the_correction_the_warning_names(
         body = MixrouteClient(KEY).build_request(kind.refused_by, messages, **options)
     assert correction in mixroute_warnings(caught)[0]
     assert kind.sent(body)
+
+
+FORCED = (
+    "(the tool_choice left out; an answer without a tool call is asked for once more, "
+    "then ToolCallNotMadeError is raised)"
+)
+
+
+@pytest.mark.parametrize(
+    ("choice", "notes"),
+    [
+        ("required", FORCED),
+        ("get_weather", FORCED),
+        (True, FORCED),
+        ("auto", "(the tool_choice left out)"),
+    ],
+    ids=["required", "named", "true", "auto"],
+)
+def test_tools_and_their_choice_to_a_model_without_tool_calling_bring_one_warning(
+    served: tuple[MixrouteClient, LocalServer], choice: object, notes: str
+) -> None:
+    client, server = served
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        answer = client.create(TOOLS.refused_by, ASK, tools=[WEATHER], tool_choice=choice)
+    (said,) = mixroute_warnings(caught)
+    assert said.startswith(f"Model 'o1-mini' was sent tools and tool_choice={choice!r} {notes}")
+    assert "(tool_calling=False)" in said
+    assert 'profile_overrides={"tool_calling": True}' in said
+    (sent,) = bodies(server)  # the stand-in calls the tool: nothing is asked again
+    assert TOOLS.sent(sent)
+    assert "tool_choice" not in sent
+    assert [call.name for call in answer.message.tool_calls] == ["get_weather"]
+    guide = " ".join((GUIDES / "tools-and-agents.md").read_text(encoding="utf-8").split())
+    assert (
+        "A `tool_choice` given with them is named in that warning, not in one of its own." in guide
+    )
+
+
+def test_switching_thinking_off_warns_nothing_and_is_sent(
+    served: tuple[MixrouteClient, LocalServer],
+) -> None:
+    client, server = served
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MixrouteWarning)
+        client.create(THINKING.refused_by, ASK, enable_thinking=False)
+        client.create("o1-mini", ASK, enable_thinking=False)  # a reasoning model: the same
+    assert [body["enable_thinking"] for body in bodies(server)] == [False, False]
+    guide = " ".join((GUIDES / "reasoning.md").read_text(encoding="utf-8").split())
+    assert '(`profile_overrides={"enable_thinking": True}`); `False` warns nothing.' in guide
+
+
+def test_parts_are_found_in_wire_dicts_and_text_parts_warn_nothing(
+    served: tuple[MixrouteClient, LocalServer],
+) -> None:
+    client, server = served
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    as_dicts = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, image]}]
+    assert_warned_once(server, IMAGE, lambda: client.create(IMAGE.refused_by, as_dicts))
+    text_parts = [
+        SystemMessage([TextPart("Be brief.")]),
+        UserMessage([TextPart("Hi"), TextPart("there")]),
+        {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
+        {"role": "user", "content": "And now?"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MixrouteWarning)
+        client.create(IMAGE.refused_by, text_parts)
+    assert bodies(server)[-1]["messages"][1]["content"][1] == {"type": "text", "text": "there"}

@@ -285,3 +285,26 @@ def test_non_serialisable_tool_argument_fails_with_the_call_named() -> None:
     turn = AssistantMessage(tool_calls=[call])
     with pytest.raises(InvalidRequestError, match="save"):
         body(messages=[UserMessage("x"), turn])
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("user", 42, "user must be a string"),
+        ("service_tier", 5, "service_tier must be a string"),
+        ("metadata", {"k": 1}, "metadata must map strings to strings"),
+        ("metadata", ["k"], "metadata must map strings to strings"),
+        ("logit_bias", "x", "logit_bias must map token ids to numbers from -100 to 100"),
+        ("logit_bias", {"50256": 101}, "logit_bias must map token ids"),
+        ("logit_bias", {"50256": True}, "logit_bias must map token ids"),
+    ],
+)
+def test_the_passed_through_fields_are_checked(name: str, value: Any, said: str) -> None:
+    with pytest.raises(InvalidRequestError, match=said):
+        body(**{name: value})
+
+
+def test_the_passed_through_fields_go_out_as_given() -> None:
+    sent = body(user="u-1", service_tier="flex", metadata={"k": "v"}, logit_bias={50256: -100})
+    assert (sent["user"], sent["service_tier"]) == ("u-1", "flex")
+    assert (sent["metadata"], sent["logit_bias"]) == ({"k": "v"}, {50256: -100})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +18,6 @@ from langchain_core.messages import HumanMessage
 from support import capability_kinds as kinds
 from support.capability_kinds import fresh_warnings  # noqa: F401  (a fixture)
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from langchain_mixroute import ChatMixroute
 from mixroute import MixrouteWarning
@@ -52,12 +51,6 @@ CALLS: dict[str, Callable[[ChatMixroute], object]] = {
 }
 
 
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(PlausibleGateway()) as local:
-        yield local
-
-
 def chat_model(server: LocalServer, model: str, **settings: Any) -> ChatMixroute:
     return ChatMixroute(
         model=model, api_key=KEY, base_url=server.base_url, max_retries=0, **settings
@@ -66,20 +59,20 @@ def chat_model(server: LocalServer, model: str, **settings: Any) -> ChatMixroute
 
 @pytest.mark.parametrize("kind", kinds.KINDS, ids=str)
 def test_a_kind_warns_once_where_refused_and_is_sent_as_given(
-    server: LocalServer, kind: kinds.Kind
+    plausible_server: LocalServer, kind: kinds.Kind
 ) -> None:
     kinds.assert_warned_where_refused(
-        server, kind, functools.partial(chat_model, server), CALLS[kind.field]
+        plausible_server, kind, functools.partial(chat_model, plausible_server), CALLS[kind.field]
     )
 
 
 @pytest.mark.usefixtures("fresh_warnings")
 def test_a_thinking_setting_warns_once_when_the_model_is_made(
-    server: LocalServer,
+    plausible_server: LocalServer,
 ) -> None:
     with pytest.warns(MixrouteWarning, match="'gpt-4o' was sent enable_thinking=True"):
-        llm = chat_model(server, "gpt-4o", enable_thinking=True)
+        llm = chat_model(plausible_server, "gpt-4o", enable_thinking=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", MixrouteWarning)
         llm.invoke("Is 89 prime?")
-    assert kinds.bodies(server)[0]["enable_thinking"] is True
+    assert kinds.bodies(plausible_server)[0]["enable_thinking"] is True

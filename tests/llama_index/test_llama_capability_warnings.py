@@ -9,7 +9,7 @@ once ``profile_overrides`` corrects the profile.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,7 +24,6 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.tools import FunctionTool
 from support import capability_kinds as kinds
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from llama_index_mixroute import Mixroute
 
@@ -59,20 +58,14 @@ CALLS: dict[str, Callable[[Mixroute], object]] = {
 }
 
 
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(PlausibleGateway()) as local:
-        yield local
-
-
 def llm_on(server: LocalServer, model: str, **settings: Any) -> Mixroute:
     return Mixroute(model, api_key=KEY, api_base=server.base_url, max_retries=0, **settings)
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS, ids=str)
 def test_a_kind_warns_once_where_refused_and_is_sent_as_given(
-    server: LocalServer, kind: kinds.Kind
+    plausible_server: LocalServer, kind: kinds.Kind
 ) -> None:
     kinds.assert_warned_where_refused(
-        server, kind, functools.partial(llm_on, server), CALLS[kind.field]
+        plausible_server, kind, functools.partial(llm_on, plausible_server), CALLS[kind.field]
     )
