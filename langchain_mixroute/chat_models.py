@@ -610,7 +610,9 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         plan = self._plan(messages, stop, kwargs)
-        return chat_result(self._sync_client().create(plan.model, plan.messages, **plan.request))
+        planned = plan.planned()
+        completion = self._sync_client().send(planned.body, policy=planned.policy, **plan.client)
+        return chat_result(completion, sent=planned.body)
 
     async def _agenerate(
         self,
@@ -620,8 +622,10 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         plan = self._plan(messages, stop, kwargs)
+        planned = plan.planned()
         client = self._async_client()
-        return chat_result(await client.create(plan.model, plan.messages, **plan.request))
+        completion = await client.send(planned.body, policy=planned.policy, **plan.client)
+        return chat_result(completion, sent=planned.body)
 
     def _stream(
         self,
@@ -631,10 +635,10 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         plan = self._plan(messages, stop, kwargs)
+        planned = plan.planned(stream=True)
         client = self._sync_client()
-        usage = plan.stream_usage
-        stream = client.stream(plan.model, plan.messages, include_usage=usage, **plan.request)
-        yield from stream_chunks(stream, run_manager)
+        stream = client.send_stream(planned.body, policy=planned.policy, **plan.client)
+        yield from stream_chunks(stream, run_manager, sent=planned.body)
 
     async def _astream(
         self,
@@ -644,10 +648,10 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         plan = self._plan(messages, stop, kwargs)
+        planned = plan.planned(stream=True)
         client = self._async_client()
-        usage = plan.stream_usage
-        stream = await client.stream(plan.model, plan.messages, include_usage=usage, **plan.request)
-        async for chunk in astream_chunks(stream, run_manager):
+        stream = await client.send_stream(planned.body, policy=planned.policy, **plan.client)
+        async for chunk in astream_chunks(stream, run_manager, sent=planned.body):
             yield chunk
 
     def close(self) -> None:
@@ -769,8 +773,10 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
             InvalidRequestError: an unknown ``method`` or keyword argument, no ``schema``
                 for a method that needs one, or ``strict`` with ``"json_mode"`` (a
                 ``ValueError`` too).
-            OutputTruncatedError: when invoked, the answer was cut off at ``max_tokens``
-                (with ``include_raw=True`` too).
+            OutputTruncatedError: when invoked, the answer was cut off at the token limit
+                (with ``include_raw=True`` too); the message names the limit the request
+                sent, however it was given (``max_tokens``, ``model_kwargs``, ``bind`` or
+                the call's own keyword arguments).
 
         """
         if kwargs:
@@ -793,13 +799,17 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
             method=method,
             include_raw=include_raw,
             strict=strict,
-            max_tokens=self.max_tokens,
         )
 
     # --- token counting ----------------------------------------------------------------
 
     def get_num_tokens(self, text: str) -> int:
-        """Estimate the tokens of a text without a tokenizer (see :mod:`mixroute.tokens`)."""
+        """Count a text's tokens: by ``custom_get_token_ids`` if set, else estimated.
+
+        The estimate needs no tokenizer (see :mod:`mixroute.tokens`).
+        """
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
         from mixroute.tokens import count_text_tokens
 
         return count_text_tokens(text)
@@ -810,8 +820,11 @@ class ChatMixroute(HoldsClientPair, BaseChatModel):
         """Estimate a conversation's prompt tokens, tools included, without a tokenizer.
 
         Approximate by design (see :mod:`mixroute.tokens` for the rules); enough for
-        ``trim_messages`` and for budgeting, not for billing.
+        ``trim_messages`` and for budgeting, not for billing. With ``custom_get_token_ids``
+        set, LangChain's own count: each message's text through it (tools not counted).
         """
+        if self.custom_get_token_ids is not None:
+            return super().get_num_tokens_from_messages(messages, tools)
         from mixroute.tokens import count_message_tokens
 
         described = format_tools(tools) if tools else None

@@ -8,7 +8,7 @@ the same helpers as a plain call's message, so the chunks add up to that message
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -26,14 +26,18 @@ __all__ = ["ChunkBuilder", "astream_chunks", "stream_chunks"]
 
 
 def stream_chunks(
-    stream: ChatStream, run_manager: CallbackManagerForLLMRun | None
+    stream: ChatStream,
+    run_manager: CallbackManagerForLLMRun | None,
+    sent: Mapping[str, Any] | None = None,
 ) -> Iterator[ChatGenerationChunk]:
     """The chunks of a core stream, then the closing one; the stream is closed at the end.
 
     LangChain reports tokens to callbacks itself, except on its event-streaming path,
-    which hands a ``run_manager`` in: then each chunk is reported here.
+    which hands a ``run_manager`` in: then each chunk is reported here. ``sent`` is the
+    request body, read by the closing chunk of a cut-off answer (see
+    :func:`~langchain_mixroute.results.finish_metadata`).
     """
-    builder = ChunkBuilder()
+    builder = ChunkBuilder(sent)
     with stream:
         for delta in stream:
             chunk = builder.chunk(delta)
@@ -48,10 +52,12 @@ def stream_chunks(
 
 
 async def astream_chunks(
-    stream: AsyncChatStream, run_manager: AsyncCallbackManagerForLLMRun | None
+    stream: AsyncChatStream,
+    run_manager: AsyncCallbackManagerForLLMRun | None,
+    sent: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[ChatGenerationChunk]:
     """:func:`stream_chunks` for an async core stream."""
-    builder = ChunkBuilder()
+    builder = ChunkBuilder(sent)
     async with stream:
         async for delta in stream:
             chunk = builder.chunk(delta)
@@ -73,10 +79,11 @@ class ChunkBuilder:
     'Hi'
     """
 
-    __slots__ = ("message_id",)
+    __slots__ = ("message_id", "sent")
 
-    def __init__(self) -> None:
+    def __init__(self, sent: Mapping[str, Any] | None = None) -> None:
         self.message_id: str | None = None
+        self.sent = sent  # the request body, read by last() for a cut-off answer
 
     def chunk(self, delta: ChunkDelta) -> ChatGenerationChunk | None:
         """The chunk for one delta, or ``None`` when it has nothing to show now."""
@@ -121,7 +128,7 @@ class ChunkBuilder:
         usage = usage_metadata(completion.usage) if completion.usage is not None else None
         message = AIMessageChunk(
             content="",
-            response_metadata=finish_metadata(completion, choice),
+            response_metadata=finish_metadata(completion, choice, self.sent),
             usage_metadata=usage,
             id=completion.id or self.message_id,
             chunk_position="last",

@@ -20,6 +20,7 @@ from langchain_core.messages import BaseMessage
 
 from langchain_mixroute.convert import to_core_messages
 from mixroute import ConfigurationError, ModelProfile
+from mixroute.answer_policy import PlannedRequest, plan_request
 from mixroute.options import (
     OPTION_NAMES,
     merge_options,
@@ -160,14 +161,30 @@ def field_defaults(
 
 @dataclass(slots=True)
 class CallPlan:
-    """One call: the model and core messages, and the core client's keyword arguments."""
+    """One call: the model, the core messages and options, and the client's arguments."""
 
     model: str
     messages: list[Any]
-    request: dict[str, Any]
-    """``profile``, ``timeout``, ``extra_headers``, ``deadline`` if given, and the request
-    options, for the core."""
+    options: dict[str, Any]
+    """The request options, the model's defaults with the call's laid over them."""
+    client: dict[str, Any]
+    """``profile``, ``timeout``, ``extra_headers``, and ``deadline`` if given."""
     stream_usage: bool
+
+    def planned(self, *, stream: bool = False) -> PlannedRequest:
+        """The body to send and its answer policy.
+
+        The adapter sends the body itself, so the answer is read against the request that
+        got it (the token limit an answer cut off names is the one the body sent).
+        """
+        return plan_request(
+            self.model,
+            self.messages,
+            stream=stream,
+            include_usage=self.stream_usage,
+            profile=self.client["profile"],
+            **self.options,
+        )
 
 
 def plan_call(
@@ -196,15 +213,15 @@ def plan_call(
     options, client = split_call(call, who=f"{_WHO} call", also=_CALL_OWN)
     if stop is not None:
         options["stop"] = stop
-    request = {
-        **merge_options(defaults, options),
+    arguments = {
         "profile": profile_of(model),
         "timeout": client.get("timeout"),
         "extra_headers": client.get("extra_headers"),
     }
     if "deadline" in client:
-        request["deadline"] = client["deadline"]
-    return CallPlan(model, to_core_messages(messages), request, stream_usage)
+        arguments["deadline"] = client["deadline"]
+    merged = merge_options(defaults, options)
+    return CallPlan(model, to_core_messages(messages), merged, arguments, stream_usage)
 
 
 def langsmith_params(

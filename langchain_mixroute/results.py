@@ -6,6 +6,7 @@ a streamed answer adds up to exactly the message a plain call returns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -14,20 +15,31 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from mixroute import ChatCompletion, Choice, Usage
+from mixroute.cut_off import sent_token_limit
+from mixroute.response import is_truncated
 
-__all__ = ["PROVIDER", "chat_result", "finish_metadata", "usage_metadata"]
+__all__ = ["PROVIDER", "TOKEN_LIMIT", "chat_result", "finish_metadata", "usage_metadata"]
 
 PROVIDER = "mixroute"
 """The ``model_provider`` in ``response_metadata``; it selects our content-block translator."""
 
+TOKEN_LIMIT = "token_limit"
+"""The ``response_metadata`` key of an answer cut off at the token limit: the limit the
+request sent, as the body named it (``{"max_completion_tokens": 50}``); absent when the
+request sent none."""
 
-def chat_result(completion: ChatCompletion) -> ChatResult:
-    """Turn a completion into a ``ChatResult``, one generation per choice."""
+
+def chat_result(completion: ChatCompletion, sent: Mapping[str, Any] | None = None) -> ChatResult:
+    """Turn a completion into a ``ChatResult``, one generation per choice.
+
+    ``sent`` is the request body that got the answer: a cut-off answer keeps its token
+    limit (:data:`TOKEN_LIMIT`).
+    """
     usage = usage_metadata(completion.usage) if completion.usage is not None else None
     citations = [c.to_dict() for c in completion.citations] if completion.citations else None
     generations = []
     for choice in completion.choices:
-        message = _ai_message(completion, choice, usage)
+        message = _ai_message(completion, choice, usage, sent)
         if citations:
             message.response_metadata["citations"] = citations
         info: dict[str, Any] = {}
@@ -40,11 +52,14 @@ def chat_result(completion: ChatCompletion) -> ChatResult:
 
 
 def _ai_message(
-    completion: ChatCompletion, choice: Choice, usage: UsageMetadata | None
+    completion: ChatCompletion,
+    choice: Choice,
+    usage: UsageMetadata | None,
+    sent: Mapping[str, Any] | None,
 ) -> AIMessage:
     answer = choice.message
     # Only what is there is passed: every field given costs pydantic a validation.
-    fields: dict[str, Any] = {"response_metadata": finish_metadata(completion, choice)}
+    fields: dict[str, Any] = {"response_metadata": finish_metadata(completion, choice, sent)}
     additional: dict[str, Any] = {}
     if answer.reasoning:
         additional["reasoning_content"] = answer.reasoning
@@ -68,8 +83,13 @@ def _ai_message(
     return AIMessage(content=answer.content or "", id=completion.id, **fields)
 
 
-def finish_metadata(completion: ChatCompletion, choice: Choice) -> dict[str, Any]:
-    """The ``response_metadata`` known once an answer is complete (no ``None`` values)."""
+def finish_metadata(
+    completion: ChatCompletion, choice: Choice, sent: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``response_metadata`` known once an answer is complete (no ``None`` values).
+
+    ``sent`` is the request body that got the answer, read only for a cut-off answer.
+    """
     metadata: dict[str, Any] = {"model_provider": PROVIDER}
     if completion.model is not None:
         metadata["model_name"] = completion.model
@@ -81,6 +101,8 @@ def finish_metadata(completion: ChatCompletion, choice: Choice) -> dict[str, Any
         metadata["system_fingerprint"] = completion.system_fingerprint
     if choice.message.refusal:
         metadata["refusal"] = choice.message.refusal
+    if is_truncated(choice.finish_reason) and (limit := sent_token_limit(sent)) is not None:
+        metadata[TOKEN_LIMIT] = limit.to_wire()
     return metadata
 
 

@@ -11,8 +11,9 @@
   otherwise.
 
 The default is the profile's :attr:`~mixroute.ModelProfile.structured_output_method`. An
-answer cut off at ``max_tokens`` raises :class:`~mixroute.OutputTruncatedError` (with
-``include_raw=True`` too) rather than a confusing parse failure; a refusal raises
+answer cut off at the token limit raises :class:`~mixroute.OutputTruncatedError` (with
+``include_raw=True`` too) rather than a confusing parse failure, naming the limit the
+request sent (kept in ``response_metadata["token_limit"]``); a refusal raises
 LangChain's ``ModelRefusalError``, or is returned as ``parsing_error`` with ``include_raw``.
 """
 
@@ -36,8 +37,9 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from langchain_mixroute.results import TOKEN_LIMIT
 from mixroute import InvalidRequestError, ModelProfile, OutputTruncatedError
-from mixroute.response import cut_off_message
+from mixroute.cut_off import cut_off_error
 from mixroute.structured import (
     is_model_class,
     json_answer_instruction,
@@ -59,7 +61,6 @@ def structured_runnable(
     method: str | None,
     include_raw: bool,
     strict: bool | None,
-    max_tokens: int | None,
 ) -> Runnable[LanguageModelInput, Any]:
     """Build the runnable ``with_structured_output`` returns (see the module docstring)."""
     method = method or profile.structured_output_method
@@ -111,7 +112,7 @@ def structured_runnable(
             inner = PydanticOutputParser(pydantic_object=schema)
         else:
             inner = JsonOutputParser()
-    parser = _Checked(inner=inner, max_tokens=max_tokens)
+    parser = _Checked(inner=inner)
     if not include_raw:
         return llm | parser
     return RunnableMap(raw=llm) | _parse_or_report(parser)
@@ -169,14 +170,19 @@ def _with_instruction(instruction: str) -> RunnableLambda[LanguageModelInput, li
     return RunnableLambda(add, afunc=aadd)
 
 
-def _check_finished(result: list[Generation], max_tokens: int | None) -> None:
+def _check_finished(result: list[Generation]) -> None:
     generation = result[0] if result else None
     if isinstance(generation, ChatGeneration):
         message = generation.message
-        finish = message.response_metadata.get("finish_reason")
-        cut_off = cut_off_message(finish, max_tokens=max_tokens, expected="structured output")
-        if cut_off is not None:
-            raise OutputTruncatedError(cut_off, max_tokens=max_tokens, raw=message)
+        metadata = message.response_metadata
+        error = cut_off_error(
+            metadata.get("finish_reason"),
+            sent=metadata.get(TOKEN_LIMIT),
+            expected="structured output",
+            raw=message,
+        )
+        if error is not None:
+            raise error
 
 
 class _Checked(BaseCumulativeTransformOutputParser[Any]):
@@ -187,10 +193,9 @@ class _Checked(BaseCumulativeTransformOutputParser[Any]):
     """
 
     inner: Any
-    max_tokens: int | None = None
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        _check_finished(result, self.max_tokens)
+        _check_finished(result)
         try:
             return self.inner.parse_result(result, partial=partial)
         except RecursionError:

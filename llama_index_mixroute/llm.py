@@ -34,12 +34,7 @@ from llama_index_mixroute.convert import to_chat_message, to_chat_messages, to_c
 from llama_index_mixroute.options import check_settings
 from llama_index_mixroute.responses import chat_response, completion_response
 from llama_index_mixroute.runtime import Request, Runtime, build_request, default_options
-from llama_index_mixroute.structured import (
-    arun_program,
-    choose_program,
-    max_tokens_in_effect,
-    run_program,
-)
+from llama_index_mixroute.structured import arun_program, choose_program, run_program
 from llama_index_mixroute.tools import chat_with_tools_kwargs, keep_first_tool_call, tool_selections
 from mixroute import defaults
 from mixroute.client_pair import PAIR_SETTINGS, ClientPair, HoldsClientPair
@@ -609,7 +604,8 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
 
     @llm_chat_callback()
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return chat_response(self._request(to_core_messages(messages), kwargs).send())
+        request = self._request(to_core_messages(messages), kwargs)
+        return chat_response(request.send(), sent=request.body)
 
     def stream_chat(
         self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
@@ -637,7 +633,7 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
     @llm_chat_callback()
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(to_core_messages(messages), kwargs, stream=True)
-        return streaming.chat_stream(request.open_stream)
+        return streaming.chat_stream(request.open_stream, request.body)
 
     async def achat(
         self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
@@ -663,7 +659,8 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
 
     @llm_chat_callback()
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return chat_response(await self._request(to_core_messages(messages), kwargs).asend())
+        request = self._request(to_core_messages(messages), kwargs)
+        return chat_response(await request.asend(), sent=request.body)
 
     async def astream_chat(
         self, messages: Sequence[ChatMessage | MessageDict], **kwargs: Any
@@ -694,7 +691,7 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         request = self._request(to_core_messages(messages), kwargs, stream=True)
-        return streaming.achat_stream(request.aopen_stream)
+        return streaming.achat_stream(request.aopen_stream, request.body)
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
@@ -852,11 +849,11 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
             ValueError: with ``error_on_no_tool_call``, no tool call, or a call whose
                 arguments are not a JSON object (without it, that call gets none).
             OutputTruncatedError: with ``error_on_no_tool_call``, a call's arguments were
-                cut off at ``max_tokens`` (the message names the LLM's own: a per-call
-                one does not reach this method).
+                cut off at the token limit (the message names the one the request sent:
+                the LLM's own, or one given in ``additional_kwargs`` or for the call).
 
         """
-        return tool_selections(response, error_on_no_tool_call, max_tokens_in_effect(self))
+        return tool_selections(response, error_on_no_tool_call)
 
     # -- structured output --
 
@@ -882,7 +879,8 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
             An instance of ``output_cls``.
 
         Raises:
-            OutputTruncatedError: the answer was cut off at ``max_tokens``.
+            OutputTruncatedError: the answer was cut off at the token limit (the
+                message names the one the request sent).
             ValueError: the answer does not validate as ``output_cls``.
 
         """
@@ -913,7 +911,8 @@ class Mixroute(HoldsClientPair, FunctionCallingLLM):
             An instance of ``output_cls``.
 
         Raises:
-            OutputTruncatedError: the answer was cut off at ``max_tokens``.
+            OutputTruncatedError: the answer was cut off at the token limit (the
+                message names the one the request sent).
             ValueError: the answer does not validate as ``output_cls``.
 
         """

@@ -4,7 +4,9 @@ The message carries a ``ThinkingBlock`` for the reasoning, a ``TextBlock`` for t
 ``CitationBlock``s for the sources a search model cites and a ``ToolCallBlock`` per tool
 call. As llama-index-llms-openai does, the calls are also listed in
 ``message.additional_kwargs["tool_calls"]`` (wire-format dicts, so memory can store them)
-and the token counts sit in ``additional_kwargs``; ``raw`` is the core's completion.
+and the token counts sit in ``additional_kwargs``; ``raw`` is the core's completion. An
+answer cut off at the token limit keeps the limit its request sent there too
+(:data:`TOKEN_LIMIT`), which :func:`cut_off` names.
 """
 
 from __future__ import annotations
@@ -25,27 +27,44 @@ from llama_index.core.base.llms.types import (
 )
 
 from mixroute.citations import Citation
+from mixroute.cut_off import CutOffPart, cut_off_error, sent_token_limit
+from mixroute.errors import OutputTruncatedError
 from mixroute.response import AssistantMessage, ChatCompletion, InvalidToolCall, Usage
 
 __all__ = [
     "INVALID_TOOL_CALLS",
+    "TOKEN_LIMIT",
     "assistant_message",
     "chat_message",
     "chat_response",
     "citation_block",
     "completion_response",
+    "cut_off",
     "usage_kwargs",
 ]
 
 INVALID_TOOL_CALLS = "invalid_tool_calls"
 """The ``message.additional_kwargs`` key listing calls whose arguments were not JSON."""
 
+TOKEN_LIMIT = "token_limit"
+"""The ``additional_kwargs`` key of an answer cut off at the token limit: the limit the
+request sent, as the body named it (``{"max_completion_tokens": 50}``); absent when the
+request sent none."""
 
-def chat_response(completion: ChatCompletion, delta: str | None = None) -> ChatResponse:
-    """The whole answer as a ``ChatResponse`` (``delta`` is set when it closes a stream)."""
+
+def chat_response(
+    completion: ChatCompletion, delta: str | None = None, sent: Mapping[str, Any] | None = None
+) -> ChatResponse:
+    """The whole answer as a ``ChatResponse`` (``delta`` is set when it closes a stream).
+
+    ``sent`` is the request body that got the answer: a cut-off answer keeps its token
+    limit (:data:`TOKEN_LIMIT`).
+    """
     extra = usage_kwargs(completion.usage)
     if completion.citations:
         extra["citations"] = [citation.to_dict() for citation in completion.citations]
+    if completion.truncated and (limit := sent_token_limit(sent)) is not None:
+        extra[TOKEN_LIMIT] = limit.to_wire()
     return ChatResponse(
         message=chat_message(completion),
         raw=completion,
@@ -53,6 +72,18 @@ def chat_response(completion: ChatCompletion, delta: str | None = None) -> ChatR
         logprobs=_logprobs(completion.choices[0].logprobs),
         additional_kwargs=extra,
     )
+
+
+def cut_off(response: ChatResponse, expected: CutOffPart) -> OutputTruncatedError | None:
+    """The error for an answer cut off at the token limit, naming the limit it was sent.
+
+    ``None`` for an answer that was not cut off, or not a whole answer of this LLM.
+    """
+    raw = response.raw
+    if not isinstance(raw, ChatCompletion):
+        return None
+    sent = response.additional_kwargs.get(TOKEN_LIMIT)
+    return cut_off_error(raw, sent=sent, expected=expected, raw=response)
 
 
 def completion_response(completion: ChatCompletion, delta: str | None = None) -> CompletionResponse:

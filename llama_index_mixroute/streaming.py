@@ -15,8 +15,8 @@ so the string a response holds is the one copy of the text so far.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.base.llms.types import ChatResponse, CitationBlock, CompletionResponse
 
@@ -103,8 +103,14 @@ class StreamResponses:
         )
 
 
-def chat_stream(open_stream: Callable[[], ChatStream]) -> Generator[ChatResponse, None, None]:
-    """Open the stream when first iterated; yield responses, then the closing one."""
+def chat_stream(
+    open_stream: Callable[[], ChatStream], sent: Mapping[str, Any] | None = None
+) -> Generator[ChatResponse, None, None]:
+    """Open the stream when first iterated; yield responses, then the closing one.
+
+    ``sent`` is the request body, read by the closing response of a cut-off answer (see
+    :func:`~llama_index_mixroute.responses.chat_response`).
+    """
     stream = open_stream()
     try:
         respond = StreamResponses(stream).chat
@@ -112,13 +118,13 @@ def chat_stream(open_stream: Callable[[], ChatStream]) -> Generator[ChatResponse
             response = respond(delta)
             if response is not None:
                 yield response
-        yield chat_response(stream.completion, delta="")
+        yield chat_response(stream.completion, delta="", sent=sent)
     finally:
         stream.close()
 
 
 async def achat_stream(
-    open_stream: Callable[[], Awaitable[AsyncChatStream]],
+    open_stream: Callable[[], Awaitable[AsyncChatStream]], sent: Mapping[str, Any] | None = None
 ) -> AsyncGenerator[ChatResponse, None]:
     """The async :func:`chat_stream`."""
     stream = await open_stream()
@@ -128,7 +134,7 @@ async def achat_stream(
             response = respond(delta)
             if response is not None:
                 yield response
-        yield chat_response(stream.completion, delta="")
+        yield chat_response(stream.completion, delta="", sent=sent)
     finally:
         await stream.aclose()
 

@@ -18,7 +18,7 @@ LlamaIndex.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any, Generic
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
@@ -33,10 +33,7 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index.core.prompts.base import BasePromptTemplate
 from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
 
-from llama_index_mixroute.runtime import default_options
-from mixroute.errors import OutputTruncatedError
-from mixroute.options import merge_options, split_call
-from mixroute.response import ChatCompletion, cut_off_message
+from llama_index_mixroute.responses import cut_off
 from mixroute.structured import strip_code_fence
 
 if TYPE_CHECKING:
@@ -46,7 +43,6 @@ __all__ = [
     "JsonSchemaProgram",
     "arun_program",
     "choose_program",
-    "max_tokens_in_effect",
     "parse_structured",
     "run_program",
 ]
@@ -136,33 +132,16 @@ def _single(result: object, output_cls: type[Model]) -> Model:
     return result
 
 
-def max_tokens_in_effect(llm: Mixroute, kwargs: Mapping[str, Any] | None = None) -> int | None:
-    """The token limit a call of ``llm`` with these keyword arguments runs under, if any.
-
-    The call's options laid over the LLM's settings (``max_tokens``, or
-    ``additional_kwargs``) by the core's rules; ``max_completion_tokens`` wins, as it does
-    in the request.
-    """
-    options, _ = split_call(kwargs or {}, who="Mixroute call")
-    merged = merge_options(default_options(llm), options)
-    limit = merged.get("max_completion_tokens", merged.get("max_tokens"))
-    return limit if isinstance(limit, int) else None
-
-
-def parse_structured(
-    response: ChatResponse, output_cls: type[Model], max_tokens: int | None = None
-) -> Model:
+def parse_structured(response: ChatResponse, output_cls: type[Model]) -> Model:
     """Validate the answer's text as ``output_cls``.
 
     An answer cut off at the token limit raises the core's ``OutputTruncatedError`` (with
-    the response as ``raw``, and ``max_tokens``, the limit in effect, in the message); a
-    refusal or no text raises ``ValueError``.
+    the response as ``raw``, and the limit the request sent in the message); a refusal or
+    no text raises ``ValueError``.
     """
-    raw = response.raw
-    if isinstance(raw, ChatCompletion):
-        cut_off = cut_off_message(raw, max_tokens=max_tokens, expected="structured output")
-        if cut_off is not None:
-            raise OutputTruncatedError(cut_off, max_tokens=max_tokens, raw=response)
+    error = cut_off(response, "structured output")
+    if error is not None:
+        raise error
     content = response.message.content
     if not content:
         refusal = response.message.additional_kwargs.get("refusal")
@@ -205,7 +184,7 @@ class JsonSchemaProgram(BasePydanticProgram[Model], Generic[Model]):
         """Ask once and validate the answer."""
         kwargs = self._llm_kwargs(llm_kwargs)
         response = self._llm.chat(self._messages(prompt_args), **kwargs)
-        return parse_structured(response, self._output_cls, max_tokens_in_effect(self._llm, kwargs))
+        return parse_structured(response, self._output_cls)
 
     async def acall(
         self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any
@@ -213,7 +192,7 @@ class JsonSchemaProgram(BasePydanticProgram[Model], Generic[Model]):
         """The async :meth:`__call__`."""
         kwargs = self._llm_kwargs(llm_kwargs)
         response = await self._llm.achat(self._messages(prompt_args), **kwargs)
-        return parse_structured(response, self._output_cls, max_tokens_in_effect(self._llm, kwargs))
+        return parse_structured(response, self._output_cls)
 
     def stream_call(
         self, *args: Any, llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any

@@ -17,11 +17,10 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageR
 from llama_index.core.llms.llm import ToolSelection
 
 from llama_index_mixroute.convert import legacy_tool_calls
-from llama_index_mixroute.responses import INVALID_TOOL_CALLS
+from llama_index_mixroute.responses import INVALID_TOOL_CALLS, cut_off
 from mixroute import jsonsafe
-from mixroute.errors import OutputTruncatedError
 from mixroute.profiles import ModelProfile
-from mixroute.response import ChatCompletion, cut_off_message, parse_arguments
+from mixroute.response import parse_arguments
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -119,9 +118,7 @@ def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
     return response
 
 
-def tool_selections(
-    response: ChatResponse, error_on_no_tool_call: bool, max_tokens: int | None = None
-) -> list[ToolSelection]:
+def tool_selections(response: ChatResponse, error_on_no_tool_call: bool) -> list[ToolSelection]:
     """Read the tool calls of a response (its ``ToolCallBlock``s, else the legacy list).
 
     Arguments that are still arriving (a streamed call) are read as partial JSON. A call
@@ -129,7 +126,7 @@ def tool_selections(
     ``error_on_no_tool_call`` is true, and is selected with no arguments otherwise, so an
     agent's tool reports the missing arguments and the model can try again. Arguments
     cut off at the token limit raise ``OutputTruncatedError`` instead (when
-    ``error_on_no_tool_call``), naming ``max_tokens``, the limit in effect.
+    ``error_on_no_tool_call``), naming the limit the request sent.
     """
     message = response.message
     invalid = {
@@ -149,22 +146,14 @@ def tool_selections(
         if error_on_no_tool_call:
             raise ValueError("Expected at least one tool call, but got 0 tool calls.")
         return []
-    cut_off = _cut_off(response, max_tokens)
+    truncated = cut_off(response, "tool call")
     selections = []
     for call_id, name, arguments in found:
-        if cut_off is not None and error_on_no_tool_call and call_id in invalid:
-            # the arguments were cut off, not wrong
-            raise OutputTruncatedError(cut_off, max_tokens=max_tokens, raw=response)
+        if truncated is not None and error_on_no_tool_call and call_id in invalid:
+            raise truncated  # the arguments were cut off, not wrong
         kwargs = _arguments(arguments, call_id in invalid, name, error_on_no_tool_call)
         selections.append(ToolSelection(tool_id=call_id or "", tool_name=name, tool_kwargs=kwargs))
     return selections
-
-
-def _cut_off(response: ChatResponse, max_tokens: int | None) -> str | None:
-    raw = response.raw
-    if not isinstance(raw, ChatCompletion):
-        return None
-    return cut_off_message(raw, max_tokens=max_tokens, expected="tool call")
 
 
 def _arguments(arguments: object, invalid: bool, name: str, strict: bool) -> dict[str, Any]:

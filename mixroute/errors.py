@@ -33,7 +33,7 @@ An error raised after part of a stream was delivered carries what had arrived in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mixroute import jsonsafe
 from mixroute.retry import retry_after_seconds
@@ -55,6 +55,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "CutOffPart",
     "InternalServerError",
     "InvalidRequestError",
     "MixrouteError",
@@ -65,6 +66,7 @@ __all__ = [
     "RateLimitError",
     "ToolCallNotMadeError",
     "UnprocessableEntityError",
+    "cut_off_text",
 ]
 
 
@@ -108,7 +110,8 @@ class OutputTruncatedError(MixrouteError):
     the confusing failure of parsing half a JSON object.
 
     Args:
-        message: the message; by default one naming the limit and what to do.
+        message: the message; by default one naming the limit and what to do
+            (:func:`cut_off_text`).
         max_tokens: the limit the answer hit, when known.
         raw: the answer as the caller's framework returned it.
 
@@ -122,15 +125,53 @@ class OutputTruncatedError(MixrouteError):
     def __init__(
         self, message: str | None = None, *, max_tokens: int | None = None, raw: object = None
     ) -> None:
-        if message is None:
-            limit = f" of {max_tokens} tokens" if max_tokens is not None else ""
-            message = (
-                f"The answer was cut off at the token limit{limit} (finish_reason 'length') "
-                "before it was complete; raise max_tokens or ask for a shorter answer."
-            )
-        super().__init__(message)
+        super().__init__(message or cut_off_text("answer", value=max_tokens))
         self.max_tokens = max_tokens
         self.raw = raw
+
+
+CutOffPart = Literal["answer", "structured output", "tool call"]
+"""What an answer cut off at the token limit was to give."""
+
+_CUT_OFF_WORDING: dict[str, tuple[str, str, str]] = {
+    # what was cut off, what was left unfinished, what else to do
+    "answer": ("The answer was", "it was", " or ask for a shorter answer"),
+    "structured output": (
+        "The structured output was",
+        "the JSON was",
+        " (on the model or in the call) or shorten the schema or the prompt",
+    ),
+    "tool call": (
+        "The tool call's arguments were",
+        "the JSON was",
+        " (on the model or in the call) or shorten the schema or the prompt",
+    ),
+}
+
+
+def cut_off_text(part: CutOffPart, field: str | None = None, value: int | None = None) -> str:
+    """The message of an answer cut off at the token limit: its one wording.
+
+    ``field`` and ``value`` name the limit the request sent (``max_completion_tokens``,
+    ``50``); ``field`` without ``value`` says none was sent, so the model's own applied;
+    ``value`` alone names the number only. The adapters' message comes from
+    :func:`mixroute.cut_off.cut_off_error`, which reads the limit from the body sent.
+
+    >>> print(cut_off_text("answer", value=5))
+    The answer was cut off at the token limit of 5 tokens before it was complete \
+(finish_reason 'length'); raise max_tokens or ask for a shorter answer.
+    """
+    subject, unfinished, advice = _CUT_OFF_WORDING[part]
+    if field is None:
+        limit, change = ("" if value is None else f" of {value} tokens"), "raise max_tokens"
+    elif value is None:
+        limit, change = f" (the model's own: {field} was not set)", f"set {field}"
+    else:
+        limit, change = f" ({field}={value})", f"raise {field}"
+    return (
+        f"{subject} cut off at the token limit{limit} before {unfinished} complete "
+        f"(finish_reason 'length'); {change}{advice}."
+    )
 
 
 class ToolCallNotMadeError(MixrouteError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from mixroute import jsonsafe
 from mixroute.citations import Citation, citations_from_annotations, citations_from_body
@@ -23,10 +23,8 @@ __all__ = [
     "ChatCompletion",
     "Choice",
     "InvalidToolCall",
-    "CutOffPart",
     "ToolCall",
     "Usage",
-    "cut_off_message",
     "is_truncated",
     "parse_arguments",
     "parse_completion",
@@ -172,46 +170,6 @@ def is_truncated(finish_reason: object) -> bool:
     (True, False, False)
     """
     return finish_reason == "length"
-
-
-CutOffPart = Literal["structured output", "tool call"]
-"""What a cut-off answer was to give: a structured answer, or a tool call's arguments."""
-
-_CUT_OFF_PARTS: dict[str, str] = {
-    "structured output": "The structured output was cut off",
-    "tool call": "The tool call's arguments were cut off",
-}
-
-
-def cut_off_message(
-    answer: ChatCompletion | str | None, *, max_tokens: int | None, expected: CutOffPart
-) -> str | None:
-    """The error message for an answer cut off at the token limit, or ``None`` if it was not.
-
-    Both adapters raise :class:`~mixroute.OutputTruncatedError` with it where a cut-off
-    answer cannot be used. ``answer`` is the completion or its finish reason;
-    ``max_tokens`` the limit in effect for the call (``None``: none was set, so the
-    model's own applied); ``expected`` what the answer was to give.
-
-    >>> print(cut_off_message("length", max_tokens=200, expected="structured output"))
-    The structured output was cut off at the token limit (max_tokens=200) before the JSON \
-was complete (finish_reason 'length'); raise max_tokens (on the model or in the call) or \
-shorten the schema or the prompt.
-    >>> cut_off_message("stop", max_tokens=200, expected="tool call") is None
-    True
-    """
-    finish = answer.finish_reason if isinstance(answer, ChatCompletion) else answer
-    if not is_truncated(finish):
-        return None
-    if max_tokens is None:
-        limit, advice = "the model's own: max_tokens was not set", "set max_tokens"
-    else:
-        limit, advice = f"max_tokens={max_tokens}", "raise max_tokens"
-    return (
-        f"{_CUT_OFF_PARTS[expected]} at the token limit ({limit}) before the JSON was complete "
-        f"(finish_reason 'length'); {advice} (on the model or in the call) or shorten the "
-        "schema or the prompt."
-    )
 
 
 _KNOWN_TOP = frozenset(

@@ -61,3 +61,15 @@ def test_no_tokenizer_is_imported() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_custom_get_token_ids_counts_text_and_messages_as_langchain_does() -> None:
+    def words(text: str) -> list[int]:
+        return list(range(len(text.split())))
+
+    counted = LLM.model_copy(update={"custom_get_token_ids": words})
+    assert counted.get_num_tokens("one two three") == 3
+    messages = [SystemMessage("Be brief"), HumanMessage("Briefly introduce AI")]
+    # LangChain's own count: each message's "Role: text" through the tokenizer given
+    assert counted.get_num_tokens_from_messages(messages) == 3 + 4
+    assert LLM.get_num_tokens_from_messages(messages) != 7  # the estimate, otherwise

@@ -150,7 +150,7 @@ def plan(**call: Any) -> dict[str, Any]:
         stream_usage=True,
         profile_of=get_profile,
     )
-    return planned.request
+    return planned.client
 
 
 def test_a_per_call_deadline_goes_to_the_client_only_when_given() -> None:
