@@ -67,8 +67,9 @@ class ClientPair:
     The arguments are those of :class:`~mixroute.MixrouteClient` (``async_transport``
     reaches only the async client, ``http_async_client`` is the async client's
     ``http_client``): the keyword ``**settings`` are typed, for checkers and editors, by
-    :class:`~mixroute.settings.SettingsArguments`. Thread-safe: threads racing to the
-    first call share one client.
+    :class:`~mixroute.settings.SettingsArguments`; a keyword that is none of them raises
+    :class:`~mixroute.ConfigurationError` naming the closest. Thread-safe: threads racing to
+    the first call share one client.
     """
 
     __slots__ = (
@@ -94,6 +95,7 @@ class ClientPair:
     ) -> None:
         from mixroute.settings import ClientSettings
 
+        _check_setting_names(settings)
         check_http_client("http_client", http_client, asynchronous=False)
         check_http_client("http_async_client", http_async_client, asynchronous=True)
         resolved = ClientSettings.resolve(api_key, **settings)
@@ -385,6 +387,27 @@ def _resolve_after_unpickling(options: Mapping[str, Any]) -> ClientSettings:
             "(a process pool's initializer, say) or make the model here with api_key=...."
         )
     return ClientSettings.resolve(None, **options)
+
+
+def _check_setting_names(settings: Mapping[str, object]) -> None:
+    """Refuse a keyword that is no setting, naming the closest one (a ConfigurationError)."""
+    from mixroute.settings import SettingsArguments
+
+    known = SettingsArguments.__optional_keys__
+    for name in settings:
+        if name not in known:
+            from mixroute.options import unknown_name_error
+
+            arguments = {*known, "api_key", "retry_policy", "http_client", "http_async_client"}
+            listed = ", ".join(sorted(arguments))
+            raise unknown_name_error(
+                name,
+                arguments,
+                who="ClientPair",
+                error=ConfigurationError,
+                kind="setting",
+                advice=f"choose from {listed}.",
+            )
 
 
 def check_http_client(name: str, value: object, *, asynchronous: bool) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from mixroute.accumulator import ChunkDelta
 from mixroute.answer_policy import AnswerPolicy, is_json_object
@@ -30,6 +30,13 @@ from mixroute.response import AssistantMessage, ChatCompletion
 from mixroute.streaming import AsyncChatStream, ChatStream
 
 __all__ = ["AsyncPolicyStream", "PolicyChatStream", "PolicyFilter", "open_async_policy_stream"]
+
+
+class _Assembling(Protocol):
+    """A stream whose ``completion`` is the answer assembled so far (sync or async)."""
+
+    @property
+    def completion(self) -> ChatCompletion: ...
 
 
 class PolicyFilter:
@@ -160,15 +167,18 @@ class PolicyFilter:
             self.yielded.append(last.content)
         return (last if _carries(last) else None), False
 
-    def completion(self, read: Callable[[], ChatCompletion]) -> ChatCompletion:
-        """The completion ``read`` assembles, as handed out: the schema call as content.
+    def completion(self, stream: _Assembling) -> ChatCompletion:
+        """The completion ``stream`` assembles, as handed out: the schema call as content.
 
         Until the stream ends it is the answer so far, shaped anew at each call; once it
-        has ended it is shaped once, and every later call returns that same completion.
+        has ended it is shaped once, and every later call returns that same completion
+        without reading ``stream``. (A stream, not a function reading it: a framework reads
+        this once per chunk, and a function made per read would cost an allocation.)
         """
-        if self._final is not None:
-            return self._final
-        completion = self._shaped(read())
+        final = self._final
+        if final is not None:
+            return final
+        completion = self._shaped(stream.completion)
         if self._ended:
             self._final = completion
         return completion
@@ -246,7 +256,7 @@ class PolicyChatStream(ChatStream):
 
         Complete once iteration has ended; from then on every read returns the same one.
         """
-        return self._filter.completion(lambda: self._inner.completion)
+        return self._filter.completion(self._inner)
 
     @property
     def message(self) -> AssistantMessage:
@@ -317,7 +327,7 @@ class AsyncPolicyStream(AsyncChatStream):
 
         Complete once iteration has ended; from then on every read returns the same one.
         """
-        return self._filter.completion(lambda: self._inner.completion)
+        return self._filter.completion(self._inner)
 
     @property
     def message(self) -> AssistantMessage:

@@ -17,7 +17,6 @@ from types import ModuleType
 
 import pytest
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -52,30 +51,29 @@ def test_every_example_script_is_run_by_these_tests() -> None:
 
 
 @pytest.mark.parametrize("name", RUNNABLE)
-def test_an_example_on_a_local_server_says_so_and_runs_to_the_end(name: str) -> None:
-    gateway = PlausibleGateway()
-    with LocalServer(gateway) as server:
-        done = run_example(name, MIXROUTE_BASE_URL=server.base_url)
+def test_an_example_on_a_local_server_says_so_and_runs_to_the_end(
+    name: str, plausible_server: LocalServer
+) -> None:
+    done = run_example(name, MIXROUTE_BASE_URL=plausible_server.base_url)
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
-    assert first == f"On a local server: {server.base_url} (MIXROUTE_BASE_URL)."
+    assert first == f"On a local server: {plausible_server.base_url} (MIXROUTE_BASE_URL)."
     assert "gateway" not in first
-    assert server.received, "nothing reached the local server"
-    assert {r.headers["authorization"] for r in server.received} == {
+    assert plausible_server.received, "nothing reached the local server"
+    assert {r.headers["authorization"] for r in plausible_server.received} == {
         "Bearer sk-local-server-placeholder"
     }
 
 
-def test_a_key_of_your_own_is_sent_to_the_local_server() -> None:
-    with LocalServer(PlausibleGateway()) as server:
-        done = run_example(
-            "langchain_quickstart.py",
-            MIXROUTE_BASE_URL=server.base_url,
-            MIXROUTE_API_KEY="sk-mine-0000000000000000",
-        )
+def test_a_key_of_your_own_is_sent_to_the_local_server(plausible_server: LocalServer) -> None:
+    done = run_example(
+        "langchain_quickstart.py",
+        MIXROUTE_BASE_URL=plausible_server.base_url,
+        MIXROUTE_API_KEY="sk-mine-0000000000000000",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("On a local server: ")
-    assert {r.headers["authorization"] for r in server.received} == {
+    assert {r.headers["authorization"] for r in plausible_server.received} == {
         "Bearer sk-mine-0000000000000000"
     }
 

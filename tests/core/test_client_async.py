@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from support.local_server import LocalServer, Reply
-from support.plausible_gateway import STREAMED, USAGE, PlausibleGateway
+from support.plausible_gateway import STREAMED, USAGE
 from support.vendor_gateway import PROSE, REASONING, VendorGateway
 from test_client import (
     DOCUMENTED_ANSWER,
@@ -352,17 +352,17 @@ async def test_an_error_mid_stream_is_the_stream_error_with_what_arrived() -> No
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
-def test_a_streaming_only_call_on_a_real_socket(transport: str) -> None:
-    with LocalServer(PlausibleGateway()) as server:
+def test_a_streaming_only_call_on_a_real_socket(
+    transport: str, plausible_server: LocalServer
+) -> None:
+    async def ask() -> ChatCompletion:
+        async with AsyncMixrouteClient(
+            api_key=KEY, base_url=plausible_server.base_url, async_transport=transport
+        ) as client:
+            return await client.create("qwq-32b", QUESTION)
 
-        async def ask() -> ChatCompletion:
-            async with AsyncMixrouteClient(
-                api_key=KEY, base_url=server.base_url, async_transport=transport
-            ) as client:
-                return await client.create("qwq-32b", QUESTION)
-
-        answer = asyncio.run(ask())
-    assert server.received[0].json()["stream"] is True
+    answer = asyncio.run(ask())
+    assert plausible_server.received[0].json()["stream"] is True
     assert answer.message.content == STREAMED  # the stand-in's streamed text
     assert answer.usage is not None
     assert answer.usage.total_tokens == USAGE["total_tokens"]

@@ -69,6 +69,31 @@ def test_a_bad_url_fails_at_construction() -> None:
         ClientPair(KEY, base_url="ftp://example.com/v1")
 
 
+@pytest.mark.parametrize(
+    ("misspelt", "meant"),
+    [("dealine", "deadline"), ("max_retry", "max_retries"), ("http_clint", "http_client")],
+)
+def test_a_misspelt_setting_is_a_configuration_error_naming_the_setting_meant(
+    misspelt: str, meant: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ClientPair(KEY, **{misspelt: 3})  # type: ignore[arg-type]
+    assert str(caught.value).startswith(
+        f"ClientPair: unknown setting {misspelt!r}; did you mean {meant!r}?"
+    )
+
+
+def test_an_unknown_setting_lists_the_settings() -> None:
+    with pytest.raises(ConfigurationError, match="unknown setting 'colour'; choose from") as caught:
+        ClientPair(KEY, colour="blue")  # type: ignore[call-arg]
+    assert "deadline, default_headers" in str(caught.value)
+
+
+def test_a_misspelt_setting_in_replace_is_named_too() -> None:
+    with pytest.raises(ConfigurationError, match="did you mean 'timeout'"):
+        pair().replace(timout=3)
+
+
 @pytest.mark.parametrize("name", ["http_client", "http_async_client"])
 def test_an_http_client_of_the_wrong_kind_fails_at_construction(name: str) -> None:
     wrong: Any = httpx.AsyncClient() if name == "http_client" else httpx.Client()

@@ -14,7 +14,6 @@ from typing import Any
 from llama_index.core.agent.workflow import ReActAgent
 from llama_index.core.tools import FunctionTool
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from llama_index_mixroute import Mixroute
 from mixroute import get_profile
@@ -29,22 +28,21 @@ def get_weather(city: str) -> str:
     return f"Sunny in {city}."
 
 
-def test_react_agent_runs_on_a_model_without_tool_calling() -> None:
+def test_react_agent_runs_on_a_model_without_tool_calling(plausible_server: LocalServer) -> None:
     assert (
         "`ReActAgent` writes its actions as text, so it works on a model without tool calling too"
         in GUIDE
     )
     assert not get_profile("o1-mini").tool_calling
-    with LocalServer(PlausibleGateway()) as server:
-        llm = Mixroute("o1-mini", api_key="sk-test", base_url=server.base_url)
-        assert not llm.metadata.is_function_calling_model
+    llm = Mixroute("o1-mini", api_key="sk-test", base_url=plausible_server.base_url)
+    assert not llm.metadata.is_function_calling_model
 
-        async def ask() -> Any:
-            agent = ReActAgent(tools=[FunctionTool.from_defaults(fn=get_weather)], llm=llm)
-            return await agent.run(user_msg="Weather in Paris?")
+    async def ask() -> Any:
+        agent = ReActAgent(tools=[FunctionTool.from_defaults(fn=get_weather)], llm=llm)
+        return await agent.run(user_msg="Weather in Paris?")
 
-        result = asyncio.run(ask())
-        bodies = [request.json() for request in server.received]
+    result = asyncio.run(ask())
+    bodies = [request.json() for request in plausible_server.received]
     assert [call.tool_name for call in result.tool_calls] == ["get_weather"]
     assert str(result).startswith("The tool said: Sunny in")
     assert len(bodies) == 2

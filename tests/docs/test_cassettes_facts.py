@@ -8,10 +8,15 @@ the guide's lists are the plugin's.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
+import httpx
 import pytest
+import vcr
+from support.local_server import LocalServer
+from vcr.errors import CannotOverwriteExistingCassetteException
 
 from mixroute import testing
 
@@ -53,8 +58,48 @@ def test_each_shape_of_key_the_guide_names_is_replaced(
     assert testing.find_secrets(scrubbed) == []
 
 
-def test_the_placeholder_and_the_matching_are_the_plugins() -> None:
+def test_the_placeholder_is_the_plugins() -> None:
     assert f"to a placeholder, `{testing.REPLAY_API_KEY}` (not a key)" in GUIDE
+
+
+RECORDED = b'{"model": "glm-5", "messages": [{"role": "user", "content": "Hi"}], "temperature": 0}'
+# The recorded request's body with its keys reordered and its white space dropped.
+RELAID = b'{"temperature":0,"messages":[{"content":"Hi","role":"user"}],"model":"glm-5"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "replayed"),
+    [
+        ("POST", "/v1/chat/completions", RELAID, True),
+        ("PUT", "/v1/chat/completions", RELAID, False),
+        ("POST", "/v1/completions", RELAID, False),
+        ("POST", "/v1/chat/completions", RELAID.replace(b":0", b":0.5"), False),
+    ],
+    ids=["same-as-json", "other-method", "other-path", "other-body"],
+)
+def test_a_request_matches_on_its_method_path_and_json_body_not_its_host(
+    plausible_server: LocalServer,
+    tmp_path: Path,
+    method: str,
+    path: str,
+    body: bytes,
+    replayed: bool,
+) -> None:
     assert "a request matches a recording on its method, its URL path and its JSON body" in GUIDE
-    assert testing.DEFAULT_MATCH_ON == ("method", "path", "json_body")
-    assert tuple(testing.mixroute_vcr_config()["match_on"]) == testing.DEFAULT_MATCH_ON
+    assert "compared as JSON (key order and white space do not matter; every value does)" in GUIDE
+    assert "The host is not compared" in GUIDE
+    recorder = testing.configure_vcr(vcr.VCR())
+    cassette = str(tmp_path / "matching.yaml")
+    with recorder.use_cassette(cassette, record_mode="once"):
+        recorded = httpx.post(f"{plausible_server.base_url}/chat/completions", content=RECORDED)
+    with recorder.use_cassette(cassette, record_mode="none"):
+        # Another host: a replay sends nothing, so no server needs to be there.
+        send = functools.partial(
+            httpx.request, method, f"http://replay.invalid{path}", content=body
+        )
+        if replayed:
+            assert send().json() == recorded.json()
+        else:
+            with pytest.raises(CannotOverwriteExistingCassetteException):
+                send()
+    assert len(plausible_server.received) == 1

@@ -10,14 +10,13 @@ client's ``stream_deadline``: checked on a server that keeps a stream alive fore
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from llama_index.core.llms import ChatMessage
 from support.local_server import LocalServer
-from support.plausible_gateway import STREAMED, USAGE, PlausibleGateway
+from support.plausible_gateway import STREAMED, USAGE
 from support.stalling_server import StallingServer, sse_opening
 
 from langchain_mixroute import ChatMixroute
@@ -27,12 +26,6 @@ from mixroute import APITimeoutError, MixrouteClient, UserMessage, get_profile
 GUIDE = " ".join(
     (Path(__file__).resolve().parents[2] / "docs/guides/streaming.md").read_text().split()
 )
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(PlausibleGateway()) as running:
-        yield running
 
 
 def streamed_usage(server: LocalServer, **options: bool) -> int | None:
@@ -47,19 +40,19 @@ def streamed_usage(server: LocalServer, **options: bool) -> int | None:
     return None if usage is None else usage.total_tokens
 
 
-def test_a_stream_asks_for_its_usage_unless_told_not_to(server: LocalServer) -> None:
+def test_a_stream_asks_for_its_usage_unless_told_not_to(plausible_server: LocalServer) -> None:
     assert 'the core asks for it with `stream_options: {"include_usage": true}`' in GUIDE
-    assert streamed_usage(server) == USAGE["total_tokens"]
-    assert server.received[-1].json()["stream_options"] == {"include_usage": True}
+    assert streamed_usage(plausible_server) == USAGE["total_tokens"]
+    assert plausible_server.received[-1].json()["stream_options"] == {"include_usage": True}
 
 
 def test_include_usage_false_leaves_stream_options_out_and_the_usage_is_none(
-    server: LocalServer,
+    plausible_server: LocalServer,
 ) -> None:
     assert "`include_usage=False` leaves `stream_options` out of the request" in GUIDE
     assert "the usage is then `None`" in GUIDE
-    assert streamed_usage(server, include_usage=False) is None
-    assert "stream_options" not in server.received[-1].json()
+    assert streamed_usage(plausible_server, include_usage=False) is None
+    assert "stream_options" not in plausible_server.received[-1].json()
 
 
 def keep_alive_forever() -> StallingServer:
@@ -98,7 +91,7 @@ def test_deadline_on_one_stream_call_bounds_that_stream(client_bound: float | No
 
 
 def test_a_plain_call_to_a_streaming_only_model_is_streamed_and_assembled(
-    server: LocalServer,
+    plausible_server: LocalServer,
 ) -> None:
     assert "A plain call to one (`create`, `invoke`, `chat`) is sent streamed for you" in GUIDE
     assert "the same `ChatCompletion` that `stream(...).completion` gives, usage included" in GUIDE
@@ -106,20 +99,22 @@ def test_a_plain_call_to_a_streaming_only_model_is_streamed_and_assembled(
     assert "a failure midway raises the stream's typed error, with `.partial`" in GUIDE
     assert get_profile("qwq-32b").streaming_only
     question = [UserMessage("Say hello")]
-    with MixrouteClient("sk-test", base_url=server.base_url) as client:
+    with MixrouteClient("sk-test", base_url=plausible_server.base_url) as client:
         answer = client.create("qwq-32b", question)
         with client.stream("qwq-32b", question) as stream:
             for _ in stream:
                 pass
-    plain, streamed = server.received[0].json(), server.received[1].json()
+    plain, streamed = plausible_server.received[0].json(), plausible_server.received[1].json()
     assert plain == streamed
     assert plain["stream"] is True
     # The stand-in numbers its answers, so the ids differ; nothing else does.
     assert replace(answer, id=None) == replace(stream.completion, id=None)
     assert answer.message.content == STREAMED
     assert answer.usage is not None
-    chat_model = ChatMixroute(model="qwq-32b", api_key="sk-test", base_url=server.base_url)
+    chat_model = ChatMixroute(
+        model="qwq-32b", api_key="sk-test", base_url=plausible_server.base_url
+    )
     assert chat_model.invoke("Say hello").content == STREAMED
-    llm = Mixroute(model="qwq-32b", api_key="sk-test", base_url=server.base_url)
+    llm = Mixroute(model="qwq-32b", api_key="sk-test", base_url=plausible_server.base_url)
     assert llm.chat([ChatMessage(role="user", content="Say hello")]).message.content == STREAMED
-    assert [request.json()["stream"] for request in server.received] == [True] * 4
+    assert [request.json()["stream"] for request in plausible_server.received] == [True] * 4

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from mixroute import MixrouteClient, MixrouteWarning, UserMessage
 from mixroute.answer_policy import plan_request
@@ -192,16 +191,15 @@ def test_o1_mini_takes_no_tools() -> None:
     assert not get_profile("o1-mini").tool_calling
 
 
-def test_a_body_sent_by_hand_gets_the_policy_only_when_passed() -> None:
+def test_a_body_sent_by_hand_gets_the_policy_only_when_passed(
+    plausible_server: LocalServer,
+) -> None:
     text = " ".join(GUIDE.split())
     assert (
         "with `client.send(body)` gets the policy only if you pass `policy=planned.policy`" in text
     )
     plan = plan_request("deepseek-chat", [UserMessage("Describe Paris.")], response_format=SCHEMA)
-    with (
-        LocalServer(PlausibleGateway()) as server,
-        MixrouteClient("sk-test", base_url=server.base_url) as client,
-    ):
+    with MixrouteClient("sk-test", base_url=plausible_server.base_url) as client:
         bare = client.send(plan.body).message
         shaped = client.send(plan.body, policy=plan.policy).message
         created = client.create(

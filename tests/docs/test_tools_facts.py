@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from langchain_core.tools import tool
 from support.local_server import LocalServer
-from support.plausible_gateway import PlausibleGateway
 
 from langchain_mixroute import ChatMixroute
 from mixroute import InvalidRequestError, MixrouteWarning, UserMessage
@@ -132,10 +131,11 @@ def get_weather(city: str) -> str:
     return f"Sunny in {city}."
 
 
-def test_two_tools_of_one_name_fail_before_anything_is_sent() -> None:
+def test_two_tools_of_one_name_fail_before_anything_is_sent(
+    plausible_server: LocalServer,
+) -> None:
     assert "two tools of one name fail before anything is sent" in GUIDE
-    with LocalServer(PlausibleGateway()) as server:
-        llm = ChatMixroute(model="gpt-4o", api_key="sk-test", base_url=server.base_url)
-        with pytest.raises(InvalidRequestError, match="'get_weather' appears more than once"):
-            llm.bind_tools([get_weather, get_weather]).invoke("Weather in Paris?")
-        assert server.received == []
+    llm = ChatMixroute(model="gpt-4o", api_key="sk-test", base_url=plausible_server.base_url)
+    with pytest.raises(InvalidRequestError, match="'get_weather' appears more than once"):
+        llm.bind_tools([get_weather, get_weather]).invoke("Weather in Paris?")
+    assert plausible_server.received == []

@@ -11,8 +11,9 @@ server's ``__future__`` flags, the given working folder and environment (``os.en
 replaced, so subprocesses inherit it), stdin from ``/dev/null``, stdout and stderr to files
 with the interpreter's buffering. It ends as the interpreter ends: ``SystemExit`` honoured,
 an uncaught exception printed by ``sys.excepthook`` (exit 1), then non-daemon threads
-joined, ``atexit`` handlers run and the streams flushed. Each child is a fresh fork of a
-server that never runs a script, so nothing a script does reaches the next one.
+joined, ``atexit`` handlers run and the streams flushed; last, an uncaught
+``KeyboardInterrupt`` ends it by SIGINT. Each child is a fresh fork of a server that never
+runs a script, so nothing a script does reaches the next one.
 
 What differs from a fresh interpreter: the preloaded modules are in ``sys.modules`` even
 when the script does not import them, and were imported in the server's environment (the
@@ -148,7 +149,11 @@ def _serve(preload: list[str]) -> None:
         pid = os.fork()
         if pid == 0:
             try:
-                os._exit(_child(job))
+                status = _child(job)
+                if status < 0:  # ended by a signal, as the interpreter ends on Ctrl-C
+                    signal.signal(-status, signal.SIG_DFL)
+                    os.kill(os.getpid(), -status)
+                os._exit(status)
             except BaseException:  # a fault of this file, not the script's: never serve on
                 traceback.print_exc()
                 os._exit(70)
@@ -170,7 +175,7 @@ def _wait(pid: int, timeout: float) -> dict[str, Any]:
 
 
 def _child(job: dict[str, Any]) -> int:
-    """Run the job's script as the interpreter runs one; its exit code."""
+    """Run the job's script as the interpreter runs one; its exit code (negative: a signal)."""
     script = job["script"]
     os.chdir(job["cwd"])
     os.environ.clear()
@@ -191,7 +196,7 @@ def _child(job: dict[str, Any]) -> int:
         # From the script's own frame on, as the interpreter shows it (not this function's).
         error.__traceback__ = error.__traceback__.tb_next if error.__traceback__ else None
         sys.excepthook(type(error), error, error.__traceback__)
-        status = 1
+        status = -signal.SIGINT if isinstance(error, KeyboardInterrupt) else 1
     threading._shutdown()  # what the interpreter calls at exit: joins non-daemon threads
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
