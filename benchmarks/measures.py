@@ -37,7 +37,7 @@ class Plan:
     stream_runs: int = 31
     async_requests: int = 500
     in_flight: int = 50  # the measure; every pool allows 1,000 (see contenders.py)
-    async_rounds: int = 7
+    async_rounds: int = 15  # a burst's rate swings 2x on a shared VM: 15 steady the medians
     import_reps: int = 6  # 0: no separate import runs; the peak-RSS probes time the import
     rss_calls: int = 200
     many_streams: int = 1000  # concurrent streams on one client (0: not measured)

@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         "--in-flight", type=int, metavar="N", help="async requests in flight (default: 50)"
     )
     parser.add_argument(
-        "--async-rounds", type=int, metavar="N", help="timed async bursts each (default: 7)"
+        "--async-rounds", type=int, metavar="N", help="timed async bursts each (default: 15)"
     )
     parser.add_argument(
         "--many-streams",
