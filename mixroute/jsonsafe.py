@@ -59,7 +59,17 @@ def loads(data: str | bytes, *, strict: bool = True) -> Any:
     >>> loads('{"code": "a\\nb"}', strict=False)
     {'code': 'a\\nb'}
     """
-    if too_deep(data):
+    size = len(data)
+    if (
+        size > MAX_DEPTH
+        and (
+            # inline for the usual short text (a stream chunk): two counts and no calls
+            data.count("[") + data.count("{") > MAX_DEPTH
+            if size < _SHORT and type(data) is str
+            else _more_openings_than(data, MAX_DEPTH)
+        )
+        and _nests_deeper_than(_utf8(data), MAX_DEPTH)
+    ):
         raise JSONTooDeep
     try:
         return json.loads(data) if strict else json.loads(data, strict=False)

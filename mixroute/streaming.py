@@ -421,19 +421,25 @@ class ChatStream(_StreamBase):
             if content is not None:
                 yield from self._pieces(content, None)
             return
+        # Right after a complete line, with no deadline, the read's own timeout (the
+        # request's read timeout, which is ``idle``) is the bound: nothing to cut.
+        plain = bounds.until is None
         while True:
             now = time.monotonic()
-            limit = bounds.limit(now, self._waited)
-            if limit is not None and now >= limit:
-                # With an http_client of your own (whose reads nothing cuts short), a drip
-                # still ends here, at its next byte.
-                raise bounds.timeout_error(now)
-            # The sync transport cuts each socket read to this instant.
-            token = READ_UNTIL.set(limit)
-            try:
+            if plain and not self._waited:
                 data = next(raw, None)
-            finally:
-                READ_UNTIL.reset(token)
+            else:
+                limit = bounds.limit(now, self._waited)
+                if limit is not None and now >= limit:
+                    # With an http_client of your own (whose reads nothing cuts short), a
+                    # drip still ends here, at its next byte.
+                    raise bounds.timeout_error(now)
+                # The sync transport cuts each socket read to this instant.
+                token = READ_UNTIL.set(limit)
+                try:
+                    data = next(raw, None)
+                finally:
+                    READ_UNTIL.reset(token)
             self._waited += time.monotonic() - now
             if data is None:
                 if content is not None:
