@@ -19,7 +19,7 @@ LangChain's ``ModelRefusalError``, or is returned as ``parsing_error`` with ``in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Literal, get_args
 
 from langchain_core.exceptions import OutputParserException
@@ -33,7 +33,7 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.output_parsers.transform import BaseCumulativeTransformOutputParser
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.prompt_values import PromptValue
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, RunnableMap
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
@@ -107,7 +107,7 @@ def structured_runnable(
             # JSON mode where the model has it; the schema in the prompt either way.
             json_mode = {"response_format": {"type": "json_object"}} if profile.json_mode else {}
             bound = model.bind(**json_mode, ls_structured_output_format=traced)
-            llm = _with_instruction(_instruction(schema)) | bound
+            llm = _Instructed(bound, _instruction(schema))
         if _is_pydantic_class(schema):
             inner = PydanticOutputParser(pydantic_object=schema)
         else:
@@ -148,26 +148,56 @@ def _instruction(schema: Mapping[str, Any] | type | None) -> str:
     return json_answer_instruction(body)
 
 
-def _with_instruction(instruction: str) -> RunnableLambda[LanguageModelInput, list[BaseMessage]]:
-    """Put ``instruction`` into the system prompt (a new one first, if there is none)."""
+class _Instructed(Runnable[LanguageModelInput, BaseMessage]):
+    """``model`` with ``instruction`` put into the system prompt (a new one first, if none).
 
-    def add(value: LanguageModelInput) -> list[BaseMessage]:
+    One step, not an instruction step before the model: a call's own keyword arguments
+    (``structured.invoke(x, max_tokens=5)``) reach the model, as they do for the other
+    methods, and a stream streams.
+    """
+
+    def __init__(self, model: Runnable[LanguageModelInput, BaseMessage], instruction: str) -> None:
+        self.model = model
+        self.instruction = instruction
+
+    def invoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> BaseMessage:
+        """Ask the model, the instruction added."""
+        return self.model.invoke(self._add(input), config, **kwargs)
+
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> BaseMessage:
+        """Ask the model on the event loop, the instruction added."""
+        return await self.model.ainvoke(self._add(input), config, **kwargs)
+
+    def stream(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[BaseMessage]:
+        """Stream the model's answer, the instruction added."""
+        yield from self.model.stream(self._add(input), config, **kwargs)
+
+    async def astream(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[BaseMessage]:
+        """Stream the model's answer on the event loop, the instruction added."""
+        async for chunk in self.model.astream(self._add(input), config, **kwargs):
+            yield chunk
+
+    def _add(self, value: LanguageModelInput) -> list[BaseMessage]:
         if isinstance(value, PromptValue):
             messages = value.to_messages()
         elif isinstance(value, str):
             messages = [HumanMessage(value)]
         else:
             messages = convert_to_messages(value)
+        instruction = self.instruction
         first = messages[0] if messages else None
         if isinstance(first, SystemMessage) and isinstance(first.content, str):
             joined = f"{first.content}\n\n{instruction}" if first.content else instruction
             return [first.model_copy(update={"content": joined}), *messages[1:]]
         return [SystemMessage(instruction), *messages]
-
-    async def aadd(value: LanguageModelInput) -> list[BaseMessage]:
-        return add(value)
-
-    return RunnableLambda(add, afunc=aadd)
 
 
 def _check_finished(result: list[Generation]) -> None:

@@ -335,3 +335,34 @@ def test_the_cores_truncation_error_explains_itself() -> None:
     error = OutputTruncatedError(max_tokens=5)
     assert "cut off at the token limit of 5 tokens" in str(error)
     assert error.raw is None
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
+def test_a_calls_own_arguments_reach_the_model_with_every_method(method: str) -> None:
+    reply = tool_reply() if method == "function_calling" else text_reply()
+    script = Script(reply)
+    structured = model_for(script).with_structured_output(Answer, method=method)
+    assert structured.invoke("Hi", max_tokens=33, temperature=0.2) == Answer(summary="AI.")
+    assert (script.body["max_tokens"], script.body["temperature"]) == (33, 0.2)
+    assert asyncio.run(structured.ainvoke("Hi", max_tokens=44)) == Answer(summary="AI.")
+    assert script.bodies[-1]["max_tokens"] == 44
+
+
+def test_json_mode_streams_partial_objects_with_the_instruction_sent() -> None:
+    pieces = [
+        chunk({"content": '{"summary": "AI'}),
+        chunk({"content": ' is a field."}'}),
+        chunk(finish_reason="stop"),
+    ]
+    script = Script(pieces)
+    structured = model_for(script).with_structured_output(AnswerDict, method="json_mode")
+    streamed = list(structured.stream([("system", "Be brief."), ("human", "Hi")], max_tokens=9))
+    assert streamed == [{"summary": "AI"}, {"summary": "AI is a field."}]
+    assert script.body["max_tokens"] == 9
+    assert script.body["messages"][0]["content"].startswith("Be brief.\n\nAnswer with")
+
+    async def astreamed() -> list[Any]:
+        return [piece async for piece in structured.astream("Hi")]
+
+    assert asyncio.run(astreamed()) == [{"summary": "AI"}, {"summary": "AI is a field."}]
+    assert script.bodies[-1]["messages"][0]["role"] == "system"
