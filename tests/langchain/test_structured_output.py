@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -337,8 +338,13 @@ def test_the_cores_truncation_error_explains_itself() -> None:
     assert error.raw is None
 
 
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "structured-output.md"
+
+
 @pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
 def test_a_calls_own_arguments_reach_the_model_with_every_method(method: str) -> None:
+    said = "A call's own arguments reach the model with every method"
+    assert said in " ".join(GUIDE.read_text(encoding="utf-8").split())
     reply = tool_reply() if method == "function_calling" else text_reply()
     script = Script(reply)
     structured = model_for(script).with_structured_output(Answer, method=method)
