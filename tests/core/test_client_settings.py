@@ -132,7 +132,7 @@ def test_a_per_call_deadline_overrides_the_clients_and_none_turns_it_off() -> No
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match=r"deadline of 0\.3 s"):
             client.create(MODEL, MESSAGES, deadline=0.3)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 3  # the drip alone would run 10 s
         client.close()
     with LocalServer(lambda _: Reply(200, DOCUMENTED_ANSWER)) as server:
         client = MixrouteClient(KEY, base_url=server.base_url, deadline=None)
@@ -153,7 +153,7 @@ def test_the_async_deadline_cancels_a_dripping_answer(transport: str) -> None:
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match=r"deadline of 0\.3 s"):
             asyncio.run(call(server.base_url))
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 3  # the drip alone would run 10 s
 
 
 def test_a_missing_ca_file_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:

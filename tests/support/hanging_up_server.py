@@ -7,7 +7,7 @@ Threaded so that the FIN is sent while the test blocks its own event loop; whate
 arrives on that connection after the FIN is kept in ``after_fin``.
 
 >>> with HangingUpServer(reply) as server:  # doctest: +SKIP
-...     ...  # call, server.hang_up.set(), time.sleep(0.2), call again
+...     ...  # call, server.close_idle(), call again
 >>> server.after_fin  # doctest: +SKIP
 [b'']
 """
@@ -31,7 +31,9 @@ class HangingUpServer:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self.listener.getsockname()[1]
         self.hang_up = threading.Event()
-        """Set it to have the first connection closed."""
+        """Set it to have the first connection closed (or call :meth:`close_idle`)."""
+        self.fin_sent = threading.Event()
+        """Set once the first connection's FIN has gone out."""
         self.connections = 0
         """How many connections the client opened."""
         self.after_fin: list[bytes] = []
@@ -44,6 +46,15 @@ class HangingUpServer:
         self.listener.close()
         for thread in self.threads[1:]:
             thread.join(5)
+
+    def close_idle(self, within: float = 5.0) -> bool:
+        """Close the first connection; whether its FIN went out within ``within`` s.
+
+        Waits on the server's thread rather than for a fixed time, so a loaded machine
+        cannot have the next request sent before the FIN.
+        """
+        self.hang_up.set()
+        return self.fin_sent.wait(within)
 
     def __enter__(self) -> HangingUpServer:
         return self
@@ -74,6 +85,7 @@ class HangingUpServer:
                 return
             self.hang_up.wait(5)
             socket.socket.shutdown(conn, socket.SHUT_WR)  # TCP only: TLS stays readable
+            self.fin_sent.set()
             received = b""
             with suppress(OSError):
                 while piece := conn.recv(65536):
