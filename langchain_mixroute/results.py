@@ -15,18 +15,12 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from mixroute import ChatCompletion, Choice, Usage
-from mixroute.cut_off import sent_token_limit
-from mixroute.response import is_truncated
+from mixroute.cut_off import TOKEN_LIMIT, kept_token_limit
 
 __all__ = ["PROVIDER", "TOKEN_LIMIT", "chat_result", "finish_metadata", "usage_metadata"]
 
 PROVIDER = "mixroute"
 """The ``model_provider`` in ``response_metadata``; it selects our content-block translator."""
-
-TOKEN_LIMIT = "token_limit"
-"""The ``response_metadata`` key of an answer cut off at the token limit: the limit the
-request sent, as the body named it (``{"max_completion_tokens": 50}``); absent when the
-request sent none."""
 
 
 def chat_result(completion: ChatCompletion, sent: Mapping[str, Any] | None = None) -> ChatResult:
@@ -101,8 +95,8 @@ def finish_metadata(
         metadata["system_fingerprint"] = completion.system_fingerprint
     if choice.message.refusal:
         metadata["refusal"] = choice.message.refusal
-    if is_truncated(choice.finish_reason) and (limit := sent_token_limit(sent)) is not None:
-        metadata[TOKEN_LIMIT] = limit.to_wire()
+    if (kept := kept_token_limit(choice.finish_reason, sent)) is not None:
+        metadata[TOKEN_LIMIT] = kept
     return metadata
 
 

@@ -27,7 +27,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from mixroute.citations import Citation
-from mixroute.cut_off import CutOffPart, cut_off_error, sent_token_limit
+from mixroute.cut_off import TOKEN_LIMIT, CutOffPart, cut_off_error, kept_token_limit
 from mixroute.errors import OutputTruncatedError
 from mixroute.response import AssistantMessage, ChatCompletion, InvalidToolCall, Usage
 
@@ -46,11 +46,6 @@ __all__ = [
 INVALID_TOOL_CALLS = "invalid_tool_calls"
 """The ``message.additional_kwargs`` key listing calls whose arguments were not JSON."""
 
-TOKEN_LIMIT = "token_limit"
-"""The ``additional_kwargs`` key of an answer cut off at the token limit: the limit the
-request sent, as the body named it (``{"max_completion_tokens": 50}``); absent when the
-request sent none."""
-
 
 def chat_response(
     completion: ChatCompletion, delta: str | None = None, sent: Mapping[str, Any] | None = None
@@ -63,8 +58,8 @@ def chat_response(
     extra = usage_kwargs(completion.usage)
     if completion.citations:
         extra["citations"] = [citation.to_dict() for citation in completion.citations]
-    if completion.truncated and (limit := sent_token_limit(sent)) is not None:
-        extra[TOKEN_LIMIT] = limit.to_wire()
+    if (kept := kept_token_limit(completion.finish_reason, sent)) is not None:
+        extra[TOKEN_LIMIT] = kept
     return ChatResponse(
         message=chat_message(completion),
         raw=completion,

@@ -14,7 +14,14 @@ from typing import Any, NamedTuple
 from mixroute.errors import CutOffPart, OutputTruncatedError, cut_off_text
 from mixroute.response import ChatCompletion, is_truncated
 
-__all__ = ["CutOffPart", "TokenLimit", "cut_off_error", "sent_token_limit"]
+__all__ = [
+    "TOKEN_LIMIT",
+    "CutOffPart",
+    "TokenLimit",
+    "cut_off_error",
+    "kept_token_limit",
+    "sent_token_limit",
+]
 
 
 class TokenLimit(NamedTuple):
@@ -30,6 +37,11 @@ class TokenLimit(NamedTuple):
 
 
 _TOKEN_LIMIT_FIELDS = ("max_completion_tokens", "max_tokens")
+
+TOKEN_LIMIT = "token_limit"
+"""The key under which both adapters keep, with an answer cut off at the token limit, the
+limit its request sent (LangChain in ``response_metadata``, LlamaIndex in
+``additional_kwargs``): :func:`kept_token_limit`'s value."""
 
 
 def sent_token_limit(body: Mapping[str, Any] | None) -> TokenLimit | None:
@@ -51,6 +63,24 @@ def sent_token_limit(body: Mapping[str, Any] | None) -> TokenLimit | None:
             if isinstance(value, int) and not isinstance(value, bool):
                 return TokenLimit(name, value)
     return None
+
+
+def kept_token_limit(
+    finish_reason: object, sent: Mapping[str, Any] | None
+) -> dict[str, int] | None:
+    """The token limit a cut-off answer keeps: the sent body's field and value, or ``None``.
+
+    ``None`` also for an answer that was not cut off.
+
+    >>> kept_token_limit("length", {"model": "o3-mini", "max_completion_tokens": 50})
+    {'max_completion_tokens': 50}
+    >>> kept_token_limit("stop", {"model": "o3-mini", "max_completion_tokens": 50}) is None
+    True
+    """
+    if not is_truncated(finish_reason):
+        return None
+    limit = sent_token_limit(sent)
+    return None if limit is None else limit.to_wire()
 
 
 def cut_off_error(
